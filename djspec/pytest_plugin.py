@@ -1,0 +1,313 @@
+"""pytest plugin: version gates, claim links, observations, the database, one JSON per env.
+
+Markers (see spec_tests/ for use):
+
+* ``@pytest.mark.django(">=4.1")``   the test states what Django does on these versions (a
+  PEP 440 specifier matched against the installed Django's X.Y); elsewhere it is ``n/a``.
+* ``@pytest.mark.database("pg")``    likewise for the database (``sqlite`` or ``pg``).
+* ``@pytest.mark.claims(confirms=[...], refutes=[...])``   the claim ids the test bears on: a
+  pass *confirms* or *refutes* each. Every spec test links at least one claim.
+* ``@pytest.mark.harness``           checks the env itself (vendor, driver); links no claim.
+
+The ``observe`` fixture records what the test saw (an exception text, a thread, a time) for the
+report cell. ``--djspec-out FILE`` writes the env's results; the terminal summary ends with the
+env's verdict counts, drift first.
+"""
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from djspec import db as dbsel
+from djspec import registry as reg
+from djspec import verdicts as vd
+
+RESULT_SCHEMA = 1
+SPEC_DIR = "spec_tests"
+PACKAGES = ("asgiref", "pytest", "pytest-django", "pytest-asyncio", "hypothesis", "httpx")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("djspec")
+    group.addoption("--djspec-out", metavar="FILE", help="write this env's results (run_info, tests, verdicts) as JSON")
+
+
+# ---------------------------------------------------------------- configure: registry and database
+
+
+def pytest_configure(config):
+    for line in (
+        "django(spec): the Django versions (X.Y, PEP 440 specifier) this test states behaviour for",
+        "database(name): the database ('sqlite' or 'pg') this test states behaviour for",
+        "claims(confirms=(), refutes=()): claim ids a pass of this test confirms or refutes",
+        "harness: a check of the env itself (database vendor, driver); links no claim",
+    ):
+        config.addinivalue_line("markers", line)
+    try:
+        config._djspec_registry = reg.load()
+    except reg.RegistryError as exc:
+        raise pytest.UsageError(f"claim registry: {exc}") from None
+    config._djspec_tests = {}
+    config._djspec_started = time.time()
+    config._djspec_db = _provision_database(config)
+
+
+def _django_minor():
+    import django
+
+    return "%d.%d" % django.VERSION[:2]
+
+
+def _provision_database(config):
+    """Point Django at the env's database; for pg, prove the server answers. Returns run_info['database']."""
+    try:
+        choice = dbsel.choice()
+        if choice == "sqlite":
+            import sqlite3
+
+            return {"choice": "sqlite", "vendor": "sqlite", "server_version": sqlite3.sqlite_version,
+                    "driver": "sqlite3", "driver_version": sqlite3.sqlite_version, "source": "in-memory"}
+        return _provision_postgresql(config)
+    except dbsel.DatabaseChoiceError as exc:
+        raise pytest.UsageError(f"{_env_name()}: {exc}") from None
+
+
+def _provision_postgresql(config):
+    import django
+    from django.conf import settings
+
+    from djspec import pgcluster
+
+    driver = dbsel.driver_module(django.VERSION)
+    wanted = dbsel.required_driver()
+    if wanted and driver.__name__ != wanted:
+        raise dbsel.DatabaseChoiceError(
+            f"this env must run on {wanted}, but Django {django.__version__} would use {driver.__name__}"
+        )
+    dsn = dbsel.user_dsn()
+    if dsn:
+        params = dbsel.parse_dsn(dsn, driver)
+        source = f"DJSPEC_PG_DSN ({dbsel.redact(dsn)})"
+        server = dbsel.probe(params, driver)
+    else:
+        bindir = pgcluster.find_bindir()
+        if bindir is None:
+            raise dbsel.DatabaseChoiceError(
+                "DJSPEC_DB=pg needs PostgreSQL, and none is available: either name a server with "
+                "DJSPEC_PG_DSN=postgresql://USER:PASSWORD@HOST:5432/postgres, or install the server "
+                "binaries (Debian: apt-get install postgresql) or point DJSPEC_PG_BINDIR at them"
+            )
+        cluster = pgcluster.Cluster(bindir)
+        try:
+            cluster.start()
+        except pgcluster.ClusterError as exc:
+            raise dbsel.DatabaseChoiceError(f"could not start a throw-away PostgreSQL from {bindir}: {exc}")
+        config.add_cleanup(cluster.stop)
+        params = cluster.params()
+        # child processes (a real ASGI server started by a test) find the same cluster
+        os.environ["DJSPEC_PG_DSN"] = "host={host} port={port} user={user} dbname={dbname}".format(**params)
+        source = f"throw-away cluster ({bindir}, run as {cluster.run_as[2] if cluster.run_as else 'current user'})"
+        server = cluster.wait_ready(lambda: dbsel.probe(params, driver))
+    target = settings.DATABASES["default"]
+    for key, value in dbsel.django_settings(params, dbsel.test_database_name()).items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            target[key].update(value)  # Django may already have filled in TEST defaults
+        else:
+            target[key] = value
+    version = getattr(driver, "__version__", "?").split()[0]
+    return {"choice": "pg", "vendor": "postgresql", "source": source, "driver": driver.__name__,
+            "driver_version": version, "test_database": dbsel.test_database_name(), **server}
+
+
+# ---------------------------------------------------------------- collection: gates and claim links
+
+
+def _spec_item(item):
+    return SPEC_DIR in Path(str(item.fspath)).parts
+
+
+def pytest_collection_modifyitems(session, config, items):
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import Version
+
+    registry = config._djspec_registry
+    minor, database = _django_minor(), dbsel.choice()
+    links, problems = {}, []
+    for item in items:
+        if not _spec_item(item):
+            continue
+        gates, applies = [], True
+        for mark in item.iter_markers("django"):
+            try:
+                spec = SpecifierSet(mark.args[0])
+            except (IndexError, InvalidSpecifier):
+                problems.append(f"{item.nodeid}: @pytest.mark.django needs a version specifier like '>=4.1'")
+                continue
+            gates.append(f"Django {mark.args[0]}")
+            applies &= spec.contains(Version(minor), prereleases=True)
+        for mark in item.iter_markers("database"):
+            if not mark.args or mark.args[0] not in dbsel.DATABASES:
+                problems.append(f"{item.nodeid}: @pytest.mark.database takes one of {dbsel.DATABASES}")
+                continue
+            gates.append(f"database {mark.args[0]}")
+            applies &= mark.args[0] == database
+        confirms, refutes = [], []
+        for mark in item.iter_markers("claims"):
+            if mark.args or set(mark.kwargs) - {"confirms", "refutes"}:
+                problems.append(f"{item.nodeid}: use @pytest.mark.claims(confirms=[...], refutes=[...])")
+            confirms += list(mark.kwargs.get("confirms", ()))
+            refutes += list(mark.kwargs.get("refutes", ()))
+        if not (confirms or refutes) and item.get_closest_marker("harness") is None:
+            problems.append(f"{item.nodeid}: a spec test links at least one claim (@pytest.mark.claims)")
+        links[item.nodeid] = confirms + refutes
+        doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
+        path, line, _ = item.location
+        config._djspec_tests[item.nodeid] = {
+            "nodeid": item.nodeid, "file": path, "line": (line or 0) + 1, "name": item.name,
+            "doc": doc[0] if doc else "", "gate": " and ".join(gates) or None, "applies": applies,
+            "confirms": confirms, "refutes": refutes, "outcome": None, "observations": {},
+        }
+    try:
+        registry.check_links(links)
+    except reg.RegistryError as exc:
+        problems.append(str(exc))
+    if _whole_spec_collected(config):
+        untested = registry.untested_in_complete_topics(c for ids in links.values() for c in ids)
+        if untested:
+            problems.append(
+                "topics marked complete have testable claims no test links: " + ", ".join(untested)
+            )
+    if problems:
+        raise pytest.UsageError("djspec: " + "\n  ".join(problems))
+
+
+def _whole_spec_collected(config):
+    if config.option.keyword or config.option.markexpr or getattr(config.option, "deselect", None):
+        return False
+    spec_dir = (Path(str(config.rootpath)) / SPEC_DIR).resolve()
+    args = [Path(a.split("::")[0]).resolve() for a in config.args]
+    return args == [spec_dir]
+
+
+def pytest_runtest_setup(item):
+    record = item.config._djspec_tests.get(item.nodeid)
+    if record is not None and not record["applies"]:
+        pytest.skip(f"n/a on Django {_django_minor()} / {dbsel.choice()}: this test states behaviour for {record['gate']}")
+
+
+@pytest.fixture
+def observe(request):
+    """Record what the test saw for the report cell: ``observe(raised="...", thread="loop")``."""
+    record = request.config._djspec_tests.get(request.node.nodeid)
+    store = record["observations"] if record is not None else {}
+
+    def _observe(**values):
+        for key, value in values.items():
+            store[key] = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+    return _observe
+
+
+# ---------------------------------------------------------------- outcomes, drift, results
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    record = item.config._djspec_tests.get(item.nodeid)
+    if record is None:
+        return
+    if report.skipped and report.when in ("setup", "call"):
+        record["outcome"] = vd.NOT_APPLICABLE if not record["applies"] else vd.SKIPPED
+        record["message"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    elif report.failed:
+        record["outcome"] = vd.FAILED if report.when == "call" else vd.ERROR
+        crash = getattr(report.longrepr, "reprcrash", None)
+        record["message"] = (crash.message if crash else str(report.longrepr))[:2000]
+        moved = record["confirms"] + record["refutes"]
+        if moved:
+            report.sections.append((
+                "djspec: drift",
+                f"Django {_django_minor()} / {dbsel.choice()} no longer behaves as this spec test states "
+                f"({record['gate'] or 'all versions'}).\nClaims whose verdict moved: {', '.join(moved)}",
+            ))
+    elif report.when == "call" and report.passed and record["outcome"] is None:
+        record["outcome"] = vd.PASSED
+    record["duration"] = round(record.get("duration", 0) + report.duration, 4)
+
+
+def _env_name():
+    return os.environ.get("TOX_ENV_NAME") or "local"
+
+
+def _package_versions():
+    try:
+        from importlib import metadata
+    except ImportError:  # pragma: no cover
+        return {}
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def run_info(config):
+    import django
+
+    return {
+        "env": _env_name(),
+        "django": django.__version__,
+        "django_minor": _django_minor(),
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "database": config._djspec_db,
+        "db_group": config._djspec_db["choice"] + (f"-{dbsel.required_driver()}" if dbsel.required_driver() else ""),
+        "packages": _package_versions(),
+        "platform": platform.platform(),
+        "started": datetime.datetime.fromtimestamp(config._djspec_started, datetime.timezone.utc).isoformat(),
+        "duration_s": round(time.time() - config._djspec_started, 2),
+        "argv": [a for a in sys.argv[1:] if "DSN" not in a],
+    }
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    tests = [t for t in config._djspec_tests.values() if t["outcome"] is not None]
+    config._djspec_verdicts = vd.derive_all(config._djspec_registry, tests) if tests else {}
+    out = config.getoption("djspec_out")
+    if not out or not tests:
+        return
+    result = {"schema": RESULT_SCHEMA, "run_info": run_info(config), "tests": tests,
+              "verdicts": config._djspec_verdicts, "exitstatus": int(exitstatus)}
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=True, ensure_ascii=False))
+    tmp.replace(path)  # never a half-written result file
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    verdicts = getattr(config, "_djspec_verdicts", None)
+    if not verdicts:
+        return
+    info = config._djspec_db
+    tr = terminalreporter
+    tr.section("djspec verdicts")
+    tr.write_line(
+        f"{_env_name()}: Django {_django_minor()} on {info['vendor']} {info['server_version']} "
+        f"({info['driver']} {info['driver_version']}; {info['source']})"
+    )
+    for cid, v in sorted(verdicts.items()):
+        if v["verdict"] == vd.DRIFT:
+            tr.write_line(f"DRIFT {cid}: {', '.join(v['failed'])}", red=True, bold=True)
+    count = vd.counts(verdicts)
+    tr.write_line(", ".join(f"{k} {count[k]}" for k in vd.ORDER if count[k]))

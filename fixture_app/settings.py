@@ -1,0 +1,30 @@
+"""Settings of the project under test. The database comes from DJSPEC_DB (see djspec/db.py).
+
+For PostgreSQL, the connection comes from DJSPEC_PG_DSN when the user names a server; otherwise
+the pytest plugin starts a throw-away cluster and fills the connection in before any test runs.
+"""
+from djspec import db as _db
+
+SECRET_KEY = "django-async-spec: not a secret, this project only ever runs tests"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+ROOT_URLCONF = "fixture_app.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"  # Django >= 3.2; same field on every version
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "fixture_app",
+]
+MIDDLEWARE = []
+TEMPLATES = []
+ASGI_APPLICATION = "fixture_app.asgi.application"
+WSGI_APPLICATION = "fixture_app.wsgi.application"
+
+if _db.choice() == "pg":
+    _dsn = _db.user_dsn()
+    _params = _db.parse_dsn(_dsn, _db.driver_module(__import__("django").VERSION)) if _dsn else {}
+    DATABASES = {"default": _db.django_settings(_params, _db.test_database_name())}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
