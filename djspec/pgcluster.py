@@ -29,8 +29,11 @@ class ClusterError(Exception):
 def find_bindir():
     """Directory holding initdb and postgres, or None."""
     candidates = []
-    if os.environ.get("DJSPEC_PG_BINDIR"):
-        return os.environ["DJSPEC_PG_BINDIR"]  # the user said so: use it (and fail if wrong)
+    named = os.environ.get("DJSPEC_PG_BINDIR")
+    if named:  # the user said so: use it, or say plainly that it is wrong
+        if not all(os.path.isfile(os.path.join(named, exe)) for exe in ("initdb", "postgres")):
+            raise ClusterError(f"DJSPEC_PG_BINDIR={named} holds no initdb and postgres")
+        return named
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:

@@ -95,7 +95,10 @@ def _provision_postgresql(config):
         source = f"DJSPEC_PG_DSN ({dbsel.redact(dsn)})"
         server = dbsel.probe(params, driver)
     else:
-        bindir = pgcluster.find_bindir()
+        try:
+            bindir = pgcluster.find_bindir()
+        except pgcluster.ClusterError as exc:
+            raise dbsel.DatabaseChoiceError(str(exc)) from None
         if bindir is None:
             raise dbsel.DatabaseChoiceError(
                 "DJSPEC_DB=pg needs PostgreSQL, and none is available: either name a server with "

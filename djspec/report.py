@@ -1,0 +1,268 @@
+"""Merge the envs' results into report/: report.json, report.md and a self-contained index.html.
+
+    python -m djspec.report [--results results] [--out report]
+
+Rows are claims grouped by topic, columns are envs (Django x database), cells are verdicts
+re-derived here from each env's recorded test outcomes (never copied from anywhere), with what
+the tests observed. Exit status: 0 written, 1 written but some env drifted, 2 bad input
+(nothing written).
+"""
+import argparse
+import datetime
+import html
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from djspec import registry as reg
+from djspec import verdicts as vd
+
+DB_ORDER = {"sqlite": 0, "pg": 1, "pg-psycopg2": 2}
+DB_LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL", "pg-psycopg2": "PostgreSQL + psycopg2 (forced)"}
+
+
+class ReportError(Exception):
+    pass
+
+
+def load_results(results_dir: Path):
+    results_dir = Path(results_dir)
+    files = sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []
+    if not files:
+        raise ReportError(
+            f"no result files in {results_dir}/: run the matrix first (e.g. `tox p -m spec`), "
+            "each env writes results/<env>.json"
+        )
+    runs = []
+    for path in files:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"{path}: not a readable JSON result file ({exc})") from None
+        if not isinstance(data, dict) or data.get("schema") != 1 or not isinstance(data.get("tests"), list) \
+                or not isinstance(data.get("run_info"), dict) or "django_minor" not in data["run_info"]:
+            raise ReportError(f"{path}: not a djspec result file (schema 1 with run_info and tests)")
+        runs.append(data)
+    names = Counter(r["run_info"]["env"] for r in runs)
+    dupes = [n for n, c in names.items() if c > 1]
+    if dupes:
+        raise ReportError(f"several result files for env(s) {dupes}: keep one file per env")
+    return runs
+
+
+def _env_sort_key(run):
+    info = run["run_info"]
+    return (vd.version_key(info["django_minor"]), info["env"].startswith("djlatest"),
+            DB_ORDER.get(info.get("db_group"), 9), info["env"])
+
+
+def _cell(claim, run):
+    derived = vd.derive(claim, run["tests"])
+    observations, messages = [], []
+    for test, _relation in vd.linked_tests(claim.id, run["tests"]):
+        for key, value in test.get("observations", {}).items():
+            text = f"{key}: {value}"
+            if text not in observations:
+                observations.append(text)
+        if test["outcome"] in (vd.FAILED, vd.ERROR) and test.get("message"):
+            messages.append(f"{test['nodeid']}: {test['message']}")
+    cell = {"verdict": derived["verdict"]}
+    if observations:
+        cell["observations"] = observations
+    if messages:
+        cell["failures"] = messages
+    return cell
+
+
+def build(registry, runs):
+    runs = sorted(runs, key=_env_sort_key)
+    envs = [r["run_info"]["env"] for r in runs]
+    claims = []
+    for topic in registry.topics.values():
+        for claim in topic.claims:
+            cells = {r["run_info"]["env"]: _cell(claim, r) for r in runs}
+            groups = {}
+            for r in runs:
+                info = r["run_info"]
+                groups.setdefault(info.get("db_group", "?"), []).append(
+                    (info["django_minor"], cells[info["env"]]["verdict"]))
+            tests = {}
+            for r in runs:
+                for t, relation in vd.linked_tests(claim.id, r["tests"]):
+                    tests.setdefault(t["nodeid"].split("[")[0], {
+                        "test": t["nodeid"].split("[")[0], "file": t["file"], "line": t["line"],
+                        "doc": t.get("doc", ""), "relation": relation})
+            claims.append({
+                "id": claim.id, "topic": topic.id, "kind": claim.kind, "statement": claim.statement,
+                "versions_claimed": claim.versions, "note": claim.note, "untestable": claim.untestable,
+                "sources": [{"article": s.article, "doc": s.doc, "section": s.section,
+                             "label": s.label(registry.articles)} for s in claim.sources],
+                "tests": sorted(tests.values(), key=lambda t: (t["file"], t["line"])),
+                "cells": cells,
+                "summary": {g: vd.summarise(v) for g, v in sorted(groups.items(), key=lambda kv: DB_ORDER.get(kv[0], 9))},
+            })
+    totals = {env: dict(Counter(c["cells"][env]["verdict"] for c in claims)) for env in envs}
+    return {
+        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "envs": [dict(r["run_info"], exitstatus=r.get("exitstatus"),
+                      harness=[{"test": t["nodeid"], "outcome": t["outcome"], "observations": t.get("observations", {})}
+                               for t in r["tests"] if not (t["confirms"] or t["refutes"])])
+                 for r in runs],
+        "articles": registry.articles,
+        "topics": [{"id": t.id, "title": t.title, "complete": t.complete, "summary": t.summary,
+                    "claims": len(t.claims)} for t in registry.topics.values()],
+        "claims": claims,
+        "totals": totals,
+        "drift": sorted({(env, c["id"]) for c in claims for env in envs if c["cells"][env]["verdict"] == vd.DRIFT}),
+    }
+
+
+# ----------------------------------------------------------------------------- renderers
+
+def _db_text(info):
+    db = info["database"]
+    return f"{db['vendor']} {db['server_version'].split()[0]} · {db['driver']} {db['driver_version']}"
+
+
+def render_md(report):
+    out = ["# django-async-spec: verdict matrix", "",
+           f"Generated {report['generated']} from {len(report['envs'])} envs. Verdicts are derived from the "
+           "tests that ran in each env (see README, \"Verdicts\").", ""]
+    if report["drift"]:
+        out += ["## Drift", ""] + [f"- **{cid}** on `{env}`" for env, cid in report["drift"]] + [""]
+    out += ["## Envs", "", "| env | Django | Python | database | tests | verdicts |", "|---|---|---|---|---|---|"]
+    for info in report["envs"]:
+        counts = report["totals"][info["env"]]
+        out.append(f"| {info['env']} | {info['django']} | {info['python']} | {_db_text(info)} | "
+                   f"exit {info.get('exitstatus')} | {', '.join(f'{k} {counts[k]}' for k in vd.ORDER if k in counts)} |")
+    groups = list(report["claims"][0]["summary"]) if report["claims"] else []
+    for topic in report["topics"]:
+        out += ["", f"## {topic['title']}", "", topic["summary"].replace("\n", " "), "",
+                "| claim | sources | " + " | ".join(DB_LABEL.get(g, g) for g in groups) + " |",
+                "|---|---|" + "---|" * len(groups)]
+        for c in (c for c in report["claims"] if c["topic"] == topic["id"]):
+            srcs = "<br>".join(s["label"] for s in c["sources"])
+            out.append(f"| **{c['id']}**: {c['statement']} | {srcs} | " +
+                       " | ".join(c["summary"].get(g, "") for g in groups) + " |")
+    return "\n".join(out) + "\n"
+
+
+CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1rem;color:#222}
+table{border-collapse:separate;border-spacing:0}
+th,td{border-bottom:1px solid #ddd;border-right:1px solid #eee;padding:3px 5px;vertical-align:top}
+thead th{position:sticky;top:0;background:#f6f6f6;z-index:2;font-size:12px}
+th.claim,td.claim{position:sticky;left:0;background:#fff;z-index:1;min-width:22rem;max-width:30rem;text-align:left}
+thead th.claim{z-index:3;background:#f6f6f6}
+td.v{font-size:12px;text-align:center;min-width:3.5rem}
+.holds{background:#c8e6c9}.refuted{background:#ffcdd2}.partly{background:#fff3c4}
+.drift{background:#d32f2f;color:#fff;font-weight:bold}.na,.skipped,.untested,.untestable{background:#eee;color:#777}
+tr.topic td{background:#333;color:#fff;font-weight:bold;position:sticky;left:0}
+.small{font-size:12px;color:#555}.src{font-size:12px;color:#555}
+@media print{thead th,th.claim,td.claim{position:static}}
+"""
+
+
+def _css_class(verdict):
+    return {"n/a": "na"}.get(verdict, verdict)
+
+
+def render_html(report):
+    e = html.escape
+    envs = report["envs"]
+    head = "".join(
+        f"<th title='{e(_db_text(i))}; Python {e(i['python'])}'>{e(i['env'])}<br>"
+        f"<span class=small>{e(i['django'])}<br>{e(i['database']['vendor'])}</span></th>" for i in envs)
+    rows = []
+    for topic in report["topics"]:
+        rows.append(f"<tr class=topic><td colspan={len(envs) + 2}>{e(topic['title'])}</td></tr>")
+        for c in (c for c in report["claims"] if c["topic"] == topic["id"]):
+            sources = "<br>".join(e(s["label"]) for s in c["sources"])
+            tests = "<br>".join(
+                f"<a href='../{e(t['file'])}#L{t['line']}'>{e(t['test'].split('::')[-1])}</a> ({t['relation']})"
+                for t in c["tests"])
+            summary = "<br>".join(f"{e(DB_LABEL.get(g, g))}: {e(s)}" for g, s in c["summary"].items())
+            cells = []
+            for info in envs:
+                cell = c["cells"][info["env"]]
+                detail = "\n".join(cell.get("failures", []) + cell.get("observations", []))
+                short = e(cell["observations"][0][:40]) if cell.get("observations") else ""
+                cells.append(f"<td class='v {_css_class(cell['verdict'])}' title='{e(detail)}'>{e(cell['verdict'])}"
+                             f"{'<br><span class=small>' + short + '</span>' if short and cell['verdict'] != 'n/a' else ''}</td>")
+            rows.append(
+                f"<tr id='{e(c['id'])}'><td class=claim><b>{e(c['id'])}</b> <span class=small>[{e(c['kind'])}]</span><br>"
+                f"{e(c['statement'])}<div class=src>{sources}</div><div class=small>{tests}</div></td>"
+                f"<td class=small>{summary}</td>{''.join(cells)}</tr>")
+    drift = "".join(f"<li><a href='#{e(cid)}'>{e(cid)}</a> on {e(env)}</li>" for env, cid in report["drift"])
+    return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
+<title>django-async-spec verdict matrix</title><style>{CSS}</style></head><body>
+<h1>django-async-spec: what the articles claim about async Django, checked</h1>
+<p>Generated {e(report['generated'])} from {len(envs)} envs. Each cell is derived from the tests that ran in that env:
+<b>holds</b> / <b>refuted</b> / <b>partly</b> (some tests confirm, some refute) / <b>n/a</b> (no test applies to that
+version) / <b>drift</b> (a test failed: Django no longer does what the spec recorded). Hover a cell for what the tests saw.</p>
+{'<h2>Drift</h2><ul>' + drift + '</ul>' if drift else ''}
+<table><thead><tr><th class=claim>claim · sources · tests</th><th>summary</th>{head}</tr></thead>
+<tbody>{''.join(rows)}</tbody></table></body></html>
+"""
+
+
+def test_totals(runs):
+    """The plain closing line: every test outcome of every env (n/a counts as skipped)."""
+    outcomes = Counter(t["outcome"] for r in runs for t in r["tests"])
+    failed = outcomes[vd.FAILED] + outcomes[vd.ERROR]
+    skipped = outcomes[vd.NOT_APPLICABLE] + outcomes[vd.SKIPPED]
+    return f"tests: {outcomes[vd.PASSED]} passed, {failed} failed, {skipped} skipped"
+
+
+def terminal_summary(report):
+    lines = []
+    for env, cid in report["drift"]:
+        lines.append(f"DRIFT {cid} on {env}")
+    width = max((len(i["env"]) for i in report["envs"]), default=10)
+    for info in report["envs"]:
+        counts = report["totals"][info["env"]]
+        lines.append(f"{info['env']:<{width}}  Django {info['django']:<8} {_db_text(info):<40} "
+                     + ", ".join(f"{k} {counts[k]}" for k in vd.ORDER if k in counts))
+    return "\n".join(lines)
+
+
+def write(report, out_dir: Path):
+    """Render everything first, then write each file atomically: never a half-written report."""
+    rendered = {
+        "report.json": json.dumps(report, indent=1, ensure_ascii=False),
+        "report.md": render_md(report),
+        "index.html": render_html(report),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in rendered.items():
+        tmp = out_dir / (name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out_dir / name)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m djspec.report", description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default="results", type=Path, help="directory of <env>.json files")
+    parser.add_argument("--out", default="report", type=Path, help="directory to write the report to")
+    parser.add_argument("--totals-only", action="store_true", help="print only the test totals of the results")
+    args = parser.parse_args(argv)
+    try:
+        registry = reg.load()
+        runs = load_results(args.results)
+        report = build(registry, runs)
+    except (ReportError, reg.RegistryError) as exc:
+        print(f"djspec report: error: {exc}", file=sys.stderr)
+        return 2
+    if args.totals_only:
+        print(test_totals(runs))
+        return 1 if report["drift"] else 0
+    write(report, args.out)
+    print(terminal_summary(report))
+    print(f"report: {args.out / 'index.html'} ({len(report['envs'])} envs, {len(report['claims'])} claims)")
+    print(test_totals(runs))
+    return 1 if report["drift"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Bad input to a spec run: one clear error, a non-zero exit, no credentials, no silent pass.
+
+Each test runs pytest with the kit's plugin in a subprocess, as tox would.
+"""
+import pytest
+
+SECRET = "hunter2-not-a-real-password"
+SPEC_TEST = """
+import pytest
+
+@pytest.mark.claims(confirms=["soo.error-message"])
+def test_x():
+    pass
+"""
+
+
+def test_an_unknown_database_choice_stops_the_run(run_pytest):
+    proc = run_pytest(env={"DJSPEC_DB": "mysql"})
+    assert proc.returncode != 0
+    assert "DJSPEC_DB='mysql' is not a database this kit runs on" in proc.stdout
+
+
+def test_an_unreachable_dsn_fails_the_run_without_showing_credentials(run_pytest):
+    dsn = f"postgresql://spec_user:{SECRET}@127.0.0.1:9/postgres?connect_timeout=3"
+    proc = run_pytest(SPEC_TEST, env={"DJSPEC_DB": "pg", "DJSPEC_PG_DSN": dsn})
+    assert proc.returncode != 0
+    assert "cannot connect to PostgreSQL (host=127.0.0.1 port=9)" in proc.stdout
+    assert SECRET not in proc.stdout and "spec_user" not in proc.stdout
+    assert "passed" not in proc.stdout
+
+
+def test_a_dsn_that_is_not_a_dsn_is_refused_without_echoing_it(run_pytest):
+    proc = run_pytest(SPEC_TEST, env={"DJSPEC_DB": "pg", "DJSPEC_PG_DSN": f"postgresql://u:{SECRET}@h/db?bogus_option=1"})
+    assert proc.returncode != 0
+    assert "is not a valid DSN" in proc.stdout and SECRET not in proc.stdout
+
+
+def test_missing_postgresql_binaries_fail_the_run_and_say_how_to_fix_it(run_pytest, tmp_path):
+    proc = run_pytest(SPEC_TEST, env={"DJSPEC_DB": "pg", "DJSPEC_PG_BINDIR": str(tmp_path)})
+    assert proc.returncode != 0
+    assert "holds no initdb and postgres" in proc.stdout
+
+
+def test_a_test_linking_an_unknown_claim_id_stops_the_run(run_pytest):
+    proc = run_pytest(SPEC_TEST.replace("soo.error-message", "soo.no-such-claim"))
+    assert proc.returncode != 0
+    assert "links unknown claim id 'soo.no-such-claim'" in proc.stdout
+
+
+def test_a_spec_test_linking_no_claim_stops_the_run(run_pytest):
+    proc = run_pytest("def test_x():\n    pass\n")
+    assert proc.returncode != 0
+    assert "a spec test links at least one claim" in proc.stdout
+
+
+def test_a_version_gate_that_is_not_a_specifier_stops_the_run(run_pytest):
+    proc = run_pytest(SPEC_TEST.replace("@pytest.mark.claims", '@pytest.mark.django("four point one")\n@pytest.mark.claims'))
+    assert proc.returncode != 0
+    assert "needs a version specifier" in proc.stdout
+
+
+@pytest.mark.parametrize("gate, outcome", [(">=3.0", "1 passed"), ("<3.0", "1 skipped")])
+def test_a_version_gate_runs_the_test_only_on_matching_versions(run_pytest, gate, outcome):
+    proc = run_pytest(SPEC_TEST.replace("@pytest.mark.claims", f'@pytest.mark.django("{gate}")\n@pytest.mark.claims'), args=["-rs"])
+    assert outcome in proc.stdout
+
+
+def test_collecting_the_whole_suite_fails_on_untested_claims_of_a_complete_topic(run_pytest):
+    proc = run_pytest(SPEC_TEST, paths=["spec_tests"])
+    assert proc.returncode != 0
+    assert "topics marked complete have testable claims no test links: soo." in proc.stdout

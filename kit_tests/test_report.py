@@ -1,0 +1,78 @@
+"""Merging env results into report/: what it writes, and how it refuses bad input."""
+import json
+
+import pytest
+
+from djspec import report
+
+CLAIM_ID = "soo.error-message"
+
+
+def result(env, minor, outcome="passed", db_group="sqlite"):
+    return {
+        "schema": 1,
+        "exitstatus": 0 if outcome == "passed" else 1,
+        "run_info": {
+            "env": env, "django": minor + ".1", "django_minor": minor, "python": "3.12.0",
+            "db_group": db_group,
+            "database": {"vendor": "sqlite", "server_version": "3.40.1", "driver": "sqlite3", "driver_version": "3.40.1"},
+        },
+        "tests": [{"nodeid": "spec_tests/test_soo.py::test_x", "file": "spec_tests/test_soo.py", "line": 3,
+                   "outcome": outcome, "confirms": [CLAIM_ID], "refutes": [],
+                   "observations": {"raised": "SynchronousOnlyOperation: ..."}, "message": "boom"}],
+    }
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    d = tmp_path / "results"
+    d.mkdir()
+    return d
+
+
+def write_results(results_dir, *results):
+    for r in results:
+        (results_dir / f"{r['run_info']['env']}.json").write_text(json.dumps(r))
+
+
+def test_report_merges_envs_into_columns_sorted_by_django_version(results_dir, tmp_path):
+    write_results(results_dir, result("dj50-sqlite", "5.0"), result("dj42-sqlite", "4.2"), result("dj42-pg", "4.2", db_group="pg"))
+    assert report.main(["--results", str(results_dir), "--out", str(tmp_path / "out")]) == 0
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [e["env"] for e in data["envs"]] == ["dj42-sqlite", "dj42-pg", "dj50-sqlite"]
+    claim = next(c for c in data["claims"] if c["id"] == CLAIM_ID)
+    assert claim["cells"]["dj42-sqlite"] == {"verdict": "holds", "observations": ["raised: SynchronousOnlyOperation: ..."]}
+    assert claim["summary"] == {"sqlite": "holds 4.2–5.0", "pg": "holds 4.2"}
+    assert (tmp_path / "out" / "index.html").read_text().count("<th title=") == 3
+    assert CLAIM_ID in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_failed_test_shows_as_drift_with_its_message_and_exit_status_1(results_dir, tmp_path, capsys):
+    write_results(results_dir, result("dj42-sqlite", "4.2", outcome="failed"))
+    assert report.main(["--results", str(results_dir), "--out", str(tmp_path / "out")]) == 1
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["drift"] == [["dj42-sqlite", CLAIM_ID]]
+    assert capsys.readouterr().out.startswith(f"DRIFT {CLAIM_ID} on dj42-sqlite")
+
+
+BAD_INPUT = {
+    "no result files": ({}, "no result files"),
+    "corrupt JSON": ({"dj42-sqlite.json": "{not json"}, "not a readable JSON result file"),
+    "not a result file": ({"dj42-sqlite.json": json.dumps({"hello": 1})}, "not a djspec result file"),
+}
+
+
+@pytest.mark.parametrize("files, message", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_results_fail_with_exit_2_and_write_nothing(results_dir, tmp_path, capsys, files, message):
+    for name, text in files.items():
+        (results_dir / name).write_text(text)
+    assert report.main(["--results", str(results_dir), "--out", str(tmp_path / "out")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_result_files_for_one_env_are_refused(results_dir, tmp_path, capsys):
+    (results_dir / "a.json").write_text(json.dumps(result("dj42-sqlite", "4.2")))
+    (results_dir / "b.json").write_text(json.dumps(result("dj42-sqlite", "4.2")))
+    assert report.main(["--results", str(results_dir), "--out", str(tmp_path / "out")]) == 2
+    assert "several result files" in capsys.readouterr().err
