@@ -5,6 +5,7 @@ env is built we put a throw-away folder of ``python3.X`` symlinks, one per inter
 under ``$(pyenv root)/versions``, first on PATH, and forbid uv to download a Python instead. On a
 machine whose interpreters are already on PATH this changes nothing.
 """
+import atexit
 import logging
 import os
 import shutil
@@ -44,6 +45,7 @@ def tox_add_core_config(core_conf, state):
     interpreters = _pyenv_interpreters()
     if interpreters:
         shim_dir = Path(tempfile.mkdtemp(prefix="djspec-pythons-"))
+        atexit.register(shutil.rmtree, shim_dir, ignore_errors=True)
         for name, exe in interpreters.items():
             (shim_dir / name).symlink_to(exe)
         os.environ["PATH"] = f"{shim_dir}{os.pathsep}{os.environ.get('PATH', '')}"

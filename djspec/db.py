@@ -59,6 +59,23 @@ def redact(dsn: str) -> str:
     return _KV_SECRET.sub(lambda m: f"{m.group(1)}=***", dsn)
 
 
+def scrub_user_dsn(text: str) -> str:
+    """Remove the user name and password of DJSPEC_PG_DSN (if set) from any text."""
+    dsn = user_dsn()
+    if not dsn:
+        return text
+    secrets = [m.group(2).strip("'") for m in _KV_SECRET.finditer(dsn.replace("&", " "))]
+    if "://" in dsn:
+        try:
+            parts = urlsplit(dsn)
+            secrets += [parts.username or "", parts.password or ""]
+        except ValueError:
+            pass
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 def scrub(text: str, params: dict) -> str:
     """Remove the user name and password of ``params`` from an error text."""
     for key in ("password", "user"):

@@ -48,13 +48,21 @@ def pytest_configure(config):
         "harness: a check of the env itself (database vendor, driver); links no claim",
     ):
         config.addinivalue_line("markers", line)
-    try:
-        config._djspec_registry = reg.load()
-    except reg.RegistryError as exc:
-        raise pytest.UsageError(f"claim registry: {exc}") from None
     config._djspec_tests = {}
     config._djspec_started = time.time()
-    config._djspec_db = _provision_database(config)
+    config._djspec_db = {"choice": os.environ.get("DJSPEC_DB", "sqlite"), "vendor": None}
+    out = config.getoption("djspec_out")
+    if out:
+        Path(out).unlink(missing_ok=True)  # an env that cannot run must not leave an old result behind
+    try:
+        try:
+            config._djspec_registry = reg.load()
+        except reg.RegistryError as exc:
+            raise pytest.UsageError(f"claim registry: {exc}") from None
+        config._djspec_db = _provision_database(config)
+    except pytest.UsageError as exc:
+        _write_not_run(config, str(exc))
+        raise
 
 
 def _django_minor():
@@ -186,7 +194,9 @@ def pytest_collection_modifyitems(session, config, items):
                 "topics marked complete have testable claims no test links: " + ", ".join(untested)
             )
     if problems:
-        raise pytest.UsageError("djspec: " + "\n  ".join(problems))
+        message = "djspec: " + "\n  ".join(problems)
+        _write_not_run(config, message)
+        raise pytest.UsageError(message)
 
 
 def _whole_spec_collected(config):
@@ -263,6 +273,14 @@ def _package_versions():
     return out
 
 
+def _db_group(config):
+    try:
+        driver = dbsel.required_driver()
+    except dbsel.DatabaseChoiceError:
+        driver = None
+    return config._djspec_db["choice"] + (f"-{driver}" if driver else "")
+
+
 def run_info(config):
     import django
 
@@ -273,7 +291,7 @@ def run_info(config):
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "database": config._djspec_db,
-        "db_group": config._djspec_db["choice"] + (f"-{dbsel.required_driver()}" if dbsel.required_driver() else ""),
+        "db_group": _db_group(config),
         "packages": _package_versions(),
         "platform": platform.platform(),
         "started": datetime.datetime.fromtimestamp(config._djspec_started, datetime.timezone.utc).isoformat(),
@@ -284,13 +302,30 @@ def run_info(config):
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
+    if not hasattr(config, "_djspec_registry") or getattr(config, "_djspec_not_run", False):
+        return
     tests = [t for t in config._djspec_tests.values() if t["outcome"] is not None]
     config._djspec_verdicts = vd.derive_all(config._djspec_registry, tests) if tests else {}
-    out = config.getoption("djspec_out")
-    if not out or not tests:
+    if not tests:
+        if exitstatus != 0:
+            _write_not_run(config, f"no test ran (pytest exit status {int(exitstatus)})", int(exitstatus))
         return
-    result = {"schema": RESULT_SCHEMA, "run_info": run_info(config), "tests": tests,
-              "verdicts": config._djspec_verdicts, "exitstatus": int(exitstatus)}
+    _write_result(config, {"schema": RESULT_SCHEMA, "run_info": run_info(config), "tests": tests,
+                           "verdicts": config._djspec_verdicts, "exitstatus": int(exitstatus)})
+
+
+def _write_not_run(config, reason, exitstatus=4):
+    """The env could not run (no server, a lint error): say so in its result file, so the report
+    shows the env as 'not run' with the reason instead of an old or missing column."""
+    config._djspec_not_run = True
+    _write_result(config, {"schema": RESULT_SCHEMA, "run_info": run_info(config), "tests": [],
+                           "verdicts": {}, "exitstatus": exitstatus, "error": dbsel.scrub_user_dsn(reason)})
+
+
+def _write_result(config, result):
+    out = config.getoption("djspec_out")
+    if not out:
+        return
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")

@@ -4,8 +4,8 @@
 
 Rows are claims grouped by topic, columns are envs (Django x database), cells are verdicts
 re-derived here from each env's recorded test outcomes (never copied from anywhere), with what
-the tests observed. Exit status: 0 written, 1 written but some env drifted, 2 bad input
-(nothing written).
+the tests observed. Exit status: 0 written, 1 written but some env drifted, did not run or
+failed, 2 bad input (nothing written).
 """
 import argparse
 import datetime
@@ -58,6 +58,8 @@ def _env_sort_key(run):
 
 
 def _cell(claim, run):
+    if run.get("error"):
+        return {"verdict": vd.NOT_RUN, "failures": [run["error"]]}
     derived = vd.derive(claim, run["tests"])
     observations, messages = [], []
     for test, _relation in vd.linked_tests(claim.id, run["tests"]):
@@ -115,6 +117,8 @@ def build(registry, runs):
         "claims": claims,
         "totals": totals,
         "drift": sorted({(env, c["id"]) for c in claims for env in envs if c["cells"][env]["verdict"] == vd.DRIFT}),
+        "not_run": [[r["run_info"]["env"], r["error"]] for r in runs if r.get("error")],
+        "failed_envs": [r["run_info"]["env"] for r in runs if r.get("exitstatus")],
     }
 
 
@@ -122,6 +126,8 @@ def build(registry, runs):
 
 def _db_text(info):
     db = info["database"]
+    if not db.get("vendor"):
+        return f"{db.get('choice')}: not reached"
     return f"{db['vendor']} {db['server_version'].split()[0]} · {db['driver']} {db['driver_version']}"
 
 
@@ -129,6 +135,8 @@ def render_md(report):
     out = ["# django-async-spec: verdict matrix", "",
            f"Generated {report['generated']} from {len(report['envs'])} envs. Verdicts are derived from the "
            "tests that ran in each env (see README, \"Verdicts\").", ""]
+    if report["not_run"]:
+        out += ["## Envs that did not run", ""] + [f"- `{env}`: {error}" for env, error in report["not_run"]] + [""]
     if report["drift"]:
         out += ["## Drift", ""] + [f"- **{cid}** on `{env}`" for env, cid in report["drift"]] + [""]
     out += ["## Envs", "", "| env | Django | Python | database | tests | verdicts |", "|---|---|---|---|---|---|"]
@@ -173,7 +181,7 @@ def render_html(report):
     envs = report["envs"]
     head = "".join(
         f"<th title='{e(_db_text(i))}; Python {e(i['python'])}'>{e(i['env'])}<br>"
-        f"<span class=small>{e(i['django'])}<br>{e(i['database']['vendor'])}</span></th>" for i in envs)
+        f"<span class=small>{e(i['django'])}<br>{e(i['database']['vendor'] or 'not run')}</span></th>" for i in envs)
     rows = []
     for topic in report["topics"]:
         rows.append(f"<tr class=topic><td colspan={len(envs) + 2}>{e(topic['title'])}</td></tr>")
@@ -195,12 +203,14 @@ def render_html(report):
                 f"{e(c['statement'])}<div class=src>{sources}</div><div class=small>{tests}</div></td>"
                 f"<td class=small>{summary}</td>{''.join(cells)}</tr>")
     drift = "".join(f"<li><a href='#{e(cid)}'>{e(cid)}</a> on {e(env)}</li>" for env, cid in report["drift"])
+    not_run = "".join(f"<li>{e(env)}: <code>{e(error)}</code></li>" for env, error in report["not_run"])
     return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
 <title>django-async-spec verdict matrix</title><style>{CSS}</style></head><body>
 <h1>django-async-spec: what the articles claim about async Django, checked</h1>
 <p>Generated {e(report['generated'])} from {len(envs)} envs. Each cell is derived from the tests that ran in that env:
 <b>holds</b> / <b>refuted</b> / <b>partly</b> (some tests confirm, some refute) / <b>n/a</b> (no test applies to that
 version) / <b>drift</b> (a test failed: Django no longer does what the spec recorded). Hover a cell for what the tests saw.</p>
+{'<h2>Envs that did not run</h2><ul>' + not_run + '</ul>' if not_run else ''}
 {'<h2>Drift</h2><ul>' + drift + '</ul>' if drift else ''}
 <table><thead><tr><th class=claim>claim · sources · tests</th><th>summary</th>{head}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>
@@ -212,11 +222,13 @@ def test_totals(runs):
     outcomes = Counter(t["outcome"] for r in runs for t in r["tests"])
     failed = outcomes[vd.FAILED] + outcomes[vd.ERROR]
     skipped = outcomes[vd.NOT_APPLICABLE] + outcomes[vd.SKIPPED]
-    return f"tests: {outcomes[vd.PASSED]} passed, {failed} failed, {skipped} skipped"
+    not_run = sum(1 for r in runs if r.get("error"))
+    return (f"tests: {outcomes[vd.PASSED]} passed, {failed} failed, {skipped} skipped"
+            + (f"; {not_run} env(s) did not run" if not_run else ""))
 
 
 def terminal_summary(report):
-    lines = []
+    lines = [f"NOT RUN {env}: {error}" for env, error in report["not_run"]]
     for env, cid in report["drift"]:
         lines.append(f"DRIFT {cid} on {env}")
     width = max((len(i["env"]) for i in report["envs"]), default=10)
@@ -256,12 +268,17 @@ def main(argv=None):
         return 2
     if args.totals_only:
         print(test_totals(runs))
-        return 1 if report["drift"] else 0
+        return exit_status(report)
     write(report, args.out)
     print(terminal_summary(report))
     print(f"report: {args.out / 'index.html'} ({len(report['envs'])} envs, {len(report['claims'])} claims)")
     print(test_totals(runs))
-    return 1 if report["drift"] else 0
+    return exit_status(report)
+
+
+def exit_status(report):
+    """1 when an env drifted, did not run or failed otherwise; the report is written all the same."""
+    return 1 if report["drift"] or report["not_run"] or report["failed_envs"] else 0
 
 
 if __name__ == "__main__":

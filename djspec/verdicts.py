@@ -13,13 +13,16 @@ For one claim in one env, look at the tests that link it:
   reason                                   -> ``skipped`` (no evidence; the reason is shown)
 * no test links the claim                  -> ``untested``
 * the claim is an opinion                  -> ``untestable``
+* the env could not run at all (no server,
+  a lint error)                            -> ``not run``: the env fails, with its reason
 """
 from collections import Counter
 from typing import Dict, Iterable, List, Tuple
 
 HOLDS, REFUTED, PARTLY, DRIFT = "holds", "refuted", "partly", "drift"
 NA, SKIPPED, UNTESTED, UNTESTABLE = "n/a", "skipped", "untested", "untestable"
-ORDER = (DRIFT, HOLDS, PARTLY, REFUTED, NA, SKIPPED, UNTESTED, UNTESTABLE)
+NOT_RUN = "not run"
+ORDER = (DRIFT, NOT_RUN, HOLDS, PARTLY, REFUTED, NA, SKIPPED, UNTESTED, UNTESTABLE)
 
 PASSED, FAILED, ERROR, NOT_APPLICABLE = "passed", "failed", "error", "n/a"
 

@@ -2,6 +2,8 @@
 
 Each test runs pytest with the kit's plugin in a subprocess, as tox would.
 """
+import json
+
 import pytest
 
 SECRET = "hunter2-not-a-real-password"
@@ -39,6 +41,20 @@ def test_missing_postgresql_binaries_fail_the_run_and_say_how_to_fix_it(run_pyte
     proc = run_pytest(SPEC_TEST, env={"DJSPEC_DB": "pg", "DJSPEC_PG_BINDIR": str(tmp_path)})
     assert proc.returncode != 0
     assert "holds no initdb and postgres" in proc.stdout
+
+
+def test_an_env_that_cannot_run_replaces_its_old_result_with_a_not_run_result(run_pytest, tmp_path):
+    out = tmp_path / "results" / "dj99-pg.json"
+    out.parent.mkdir()
+    out.write_text('{"an old": "green result"}')
+    dsn = f"postgresql://spec_user:{SECRET}@127.0.0.1:9/postgres?connect_timeout=3"
+    proc = run_pytest(SPEC_TEST, env={"DJSPEC_DB": "pg", "DJSPEC_PG_DSN": dsn},
+                      args=[f"--djspec-out={out}"])
+    assert proc.returncode == 4
+    result = json.loads(out.read_text())
+    assert result["tests"] == [] and result["exitstatus"] == 4
+    assert "cannot connect to PostgreSQL" in result["error"]
+    assert SECRET not in out.read_text() and "spec_user" not in out.read_text()
 
 
 def test_a_test_linking_an_unknown_claim_id_stops_the_run(run_pytest):

@@ -76,3 +76,17 @@ def test_two_result_files_for_one_env_are_refused(results_dir, tmp_path, capsys)
     (results_dir / "b.json").write_text(json.dumps(result("dj42-sqlite", "4.2")))
     assert report.main(["--results", str(results_dir), "--out", str(tmp_path / "out")]) == 2
     assert "several result files" in capsys.readouterr().err
+
+
+def test_an_env_that_did_not_run_shows_as_not_run_with_its_reason_and_exit_status_1(results_dir, tmp_path, capsys):
+    not_run = dict(result("dj42-pg", "4.2", db_group="pg"), tests=[], exitstatus=4, error="no PostgreSQL")
+    not_run["run_info"]["database"] = {"choice": "pg", "vendor": None}
+    write_results(results_dir, result("dj42-sqlite", "4.2"), not_run)
+    assert report.main(["--results", str(results_dir), "--out", str(tmp_path / "out")]) == 1
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["not_run"] == [["dj42-pg", "no PostgreSQL"]]
+    claim = next(c for c in data["claims"] if c["id"] == CLAIM_ID)
+    assert claim["cells"]["dj42-pg"] == {"verdict": "not run", "failures": ["no PostgreSQL"]}
+    out = capsys.readouterr().out
+    assert out.startswith("NOT RUN dj42-pg: no PostgreSQL")
+    assert out.rstrip().endswith("tests: 1 passed, 0 failed, 0 skipped; 1 env(s) did not run")
