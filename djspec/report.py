@@ -106,6 +106,7 @@ def build(registry, runs):
             })
     totals = {env: dict(Counter(c["cells"][env]["verdict"] for c in claims)) for env in envs}
     return {
+        "coverage": coverage(registry, claims),
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "envs": [dict(r["run_info"], exitstatus=r.get("exitstatus"),
                       harness=[{"test": t["nodeid"], "outcome": t["outcome"], "observations": t.get("observations", {})}
@@ -122,6 +123,33 @@ def build(registry, runs):
     }
 
 
+COVERAGE_STATES = ("tested", "untestable", "not yet tested")
+
+
+def coverage(registry, claims):
+    """How much of each article and each topic the kit accounts for: a claim is *tested* when a
+    test linked it in some env, *untestable* when it is an opinion, else *not yet tested*."""
+    def state(c):
+        if c["untestable"]:
+            return "untestable"
+        return "tested" if c["tests"] else "not yet tested"
+
+    def row(subset):
+        counts = Counter(state(c) for c in subset)
+        return {"claims": len(subset), **{k: counts[k] for k in COVERAGE_STATES}}
+
+    by_article = []
+    for file, art in registry.articles.items():
+        subset = [c for c in claims if any(s["article"] == file for s in c["sources"])]
+        by_article.append({"article": file, "short": art.get("short", file), "title": art.get("title", ""), **row(subset)})
+    docs = [c for c in claims if all(s["doc"] for s in c["sources"])]
+    if docs:
+        by_article.append({"article": None, "short": "docs", "title": "Django documentation only", **row(docs)})
+    by_topic = [{"topic": t.id, "title": t.title, "complete": t.complete,
+                 **row([c for c in claims if c["topic"] == t.id])} for t in registry.topics.values()]
+    return {"by_article": by_article, "by_topic": by_topic, "total": row(claims)}
+
+
 # ----------------------------------------------------------------------------- renderers
 
 def _db_text(info):
@@ -129,6 +157,23 @@ def _db_text(info):
     if not db.get("vendor"):
         return f"{db.get('choice')}: not reached"
     return f"{db['vendor']} {db['server_version'].split()[0]} · {db['driver']} {db['driver_version']}"
+
+
+def render_coverage_md(cov):
+    head = "| claims | " + " | ".join(COVERAGE_STATES) + " |"
+    rule = "|" + "---:|" * (len(COVERAGE_STATES) + 1)
+    out = ["## Coverage", "", "Every checkable statement of the articles is a claim: *tested* (a test links it), "
+           "*untestable* (an opinion; the reason is in the registry) or *not yet tested*.", "",
+           "| article " + head, "|---" + rule]
+    for a in cov["by_article"]:
+        out.append(f"| {a['short']} {a['title']} | {a['claims']} | " + " | ".join(str(a[k]) for k in COVERAGE_STATES) + " |")
+    t = cov["total"]
+    out.append(f"| **all claims** | {t['claims']} | " + " | ".join(str(t[k]) for k in COVERAGE_STATES) + " |")
+    out += ["", "| topic | complete " + head, "|---|---" + rule]
+    for t in cov["by_topic"]:
+        out.append(f"| {t['title']} | {'yes' if t['complete'] else 'no'} | {t['claims']} | "
+                   + " | ".join(str(t[k]) for k in COVERAGE_STATES) + " |")
+    return out + [""]
 
 
 def render_md(report):
@@ -139,6 +184,7 @@ def render_md(report):
         out += ["## Envs that did not run", ""] + [f"- `{env}`: {error}" for env, error in report["not_run"]] + [""]
     if report["drift"]:
         out += ["## Drift", ""] + [f"- **{cid}** on `{env}`" for env, cid in report["drift"]] + [""]
+    out += render_coverage_md(report["coverage"])
     out += ["## Envs", "", "| env | Django | Python | database | tests | verdicts |", "|---|---|---|---|---|---|"]
     for info in report["envs"]:
         counts = report["totals"][info["env"]]
@@ -168,12 +214,31 @@ td.v{font-size:12px;text-align:center;min-width:3.5rem}
 .drift{background:#d32f2f;color:#fff;font-weight:bold}.na,.skipped,.untested,.untestable{background:#eee;color:#777}
 tr.topic td{background:#333;color:#fff;font-weight:bold;position:sticky;left:0}
 .small{font-size:12px;color:#555}.src{font-size:12px;color:#555}
+table.cov{margin:0 0 1rem}table.cov td,table.cov th{text-align:right}table.cov .l{text-align:left}
 @media print{thead th,th.claim,td.claim{position:static}}
 """
 
 
 def _css_class(verdict):
     return {"n/a": "na"}.get(verdict, verdict)
+
+
+def render_coverage_html(cov):
+    e = html.escape
+    head = "<th>claims</th>" + "".join(f"<th>{e(k)}</th>" for k in COVERAGE_STATES)
+
+    def cells(r):
+        return f"<td>{r['claims']}</td>" + "".join(f"<td>{r[k]}</td>" for k in COVERAGE_STATES)
+
+    arts = "".join(f"<tr><td class=l>{e(a['short'])} {e(a['title'])}<br><span class=small>{e(a['article'] or '')}</span></td>"
+                   f"{cells(a)}</tr>" for a in cov["by_article"])
+    arts += f"<tr><td class=l><b>all claims</b></td>{cells(cov['total'])}</tr>"
+    topics = "".join(f"<tr><td class=l>{e(t['title'])}</td><td>{'yes' if t['complete'] else 'no'}</td>{cells(t)}</tr>"
+                     for t in cov["by_topic"])
+    return (f"<h2 id=coverage>Coverage</h2><p>Every checkable statement of the articles is a claim: <b>tested</b> (a test "
+            f"links it), <b>untestable</b> (an opinion; the reason is in the registry) or <b>not yet tested</b>.</p>"
+            f"<table class=cov><thead><tr><th class=l>article</th>{head}</tr></thead><tbody>{arts}</tbody></table>"
+            f"<table class=cov><thead><tr><th class=l>topic</th><th>complete</th>{head}</tr></thead><tbody>{topics}</tbody></table>")
 
 
 def render_html(report):
@@ -212,6 +277,8 @@ def render_html(report):
 version) / <b>drift</b> (a test failed: Django no longer does what the spec recorded). Hover a cell for what the tests saw.</p>
 {'<h2>Envs that did not run</h2><ul>' + not_run + '</ul>' if not_run else ''}
 {'<h2>Drift</h2><ul>' + drift + '</ul>' if drift else ''}
+{render_coverage_html(report['coverage'])}
+<h2>Verdict matrix</h2>
 <table><thead><tr><th class=claim>claim · sources · tests</th><th>summary</th>{head}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>
 """
@@ -271,6 +338,8 @@ def main(argv=None):
         return exit_status(report)
     write(report, args.out)
     print(terminal_summary(report))
+    cov = report["coverage"]["total"]
+    print(f"coverage: {cov['claims']} claims: " + ", ".join(f"{cov[k]} {k}" for k in COVERAGE_STATES))
     print(f"report: {args.out / 'index.html'} ({len(report['envs'])} envs, {len(report['claims'])} claims)")
     print(test_totals(runs))
     return exit_status(report)

@@ -90,3 +90,49 @@ def test_an_env_that_did_not_run_shows_as_not_run_with_its_reason_and_exit_statu
     out = capsys.readouterr().out
     assert out.startswith("NOT RUN dj42-pg: no PostgreSQL")
     assert out.rstrip().endswith("tests: 1 passed, 0 failed, 0 skipped; 1 env(s) did not run")
+
+
+COVERAGE_TOPIC = """
+[topic]
+id = "t"
+title = "A topic"
+
+[[claim]]
+id = "t.tested"
+kind = "behaviour"
+statement = "Something happens."
+sources = [{ article = "000_x.txt", section = "intro" }]
+
+[[claim]]
+id = "t.opinion"
+kind = "opinion"
+statement = "Async is nicer."
+untestable = "taste"
+sources = [{ article = "000_x.txt", section = "outro" }]
+
+[[claim]]
+id = "t.later"
+kind = "api"
+statement = "Django documents an API."
+sources = [{ doc = "https://docs.djangoproject.com/en/stable/topics/async/", section = "Queries" }]
+"""
+
+
+def test_coverage_counts_tested_untestable_and_not_yet_tested_claims_per_article_and_topic(claims_dir):
+    from djspec import registry
+
+    (claims_dir / "t.toml").write_text(COVERAGE_TOPIC)
+    run = result("dj42-sqlite", "4.2")
+    run["tests"][0]["confirms"] = ["t.tested"]
+    cov = report.build(registry.load(claims_dir), [run])["coverage"]
+    row = {"claims": 2, "tested": 1, "untestable": 1, "not yet tested": 0}
+    assert cov["by_article"] == [
+        {"article": "000_x.txt", "short": "A0", "title": "An article", **row},
+        {"article": None, "short": "docs", "title": "Django documentation only",
+         "claims": 1, "tested": 0, "untestable": 0, "not yet tested": 1},
+    ]
+    assert cov["by_topic"] == [{"topic": "t", "title": "A topic", "complete": False,
+                                "claims": 3, "tested": 1, "untestable": 1, "not yet tested": 1}]
+    assert cov["total"] == {"claims": 3, "tested": 1, "untestable": 1, "not yet tested": 1}
+    html = report.render_html(report.build(registry.load(claims_dir), [run]))
+    assert "<h2 id=coverage>Coverage</h2>" in html
