@@ -4,6 +4,7 @@ import json
 import pytest
 
 from djspec import report
+from kit_tests.test_registry import GOOD_CLAIM
 
 CLAIM_ID = "soo.error-message"
 
@@ -92,17 +93,7 @@ def test_an_env_that_did_not_run_shows_as_not_run_with_its_reason_and_exit_statu
     assert out.rstrip().endswith("tests: 1 passed, 0 failed, 0 skipped; 1 env(s) did not run")
 
 
-COVERAGE_TOPIC = """
-[topic]
-id = "t"
-title = "A topic"
-
-[[claim]]
-id = "t.tested"
-kind = "behaviour"
-statement = "Something happens."
-sources = [{ article = "000_x.txt", section = "intro" }]
-
+COVERAGE_TOPIC = GOOD_CLAIM.replace("t.one", "t.tested") + """
 [[claim]]
 id = "t.opinion"
 kind = "opinion"
