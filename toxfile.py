@@ -1,16 +1,14 @@
 """tox inline plugin: find the interpreters pyenv installed, without touching pyenv's state.
 
 pyenv's shims answer only for the global version, and uv (under tox-uv) skips them. Before any
-env is built we put a throw-away folder of ``python3.X`` symlinks, one per interpreter found
-under ``$(pyenv root)/versions``, first on PATH, and forbid uv to download a Python instead. On a
-machine whose interpreters are already on PATH this changes nothing.
+env is built we put a folder of ``python3.X`` symlinks (``.tox/.djspec-pythons``), one per
+interpreter found under ``$(pyenv root)/versions``, first on PATH, and forbid uv to download a
+Python instead. On a machine whose interpreters are already on PATH this changes nothing.
 """
-import atexit
 import logging
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from tox.plugin import impl
@@ -44,10 +42,16 @@ def _pyenv_interpreters():
 def tox_add_core_config(core_conf, state):
     interpreters = _pyenv_interpreters()
     if interpreters:
-        shim_dir = Path(tempfile.mkdtemp(prefix="djspec-pythons-"))
-        atexit.register(shutil.rmtree, shim_dir, ignore_errors=True)
+        # A stable folder inside tox's work dir: the envs' venvs point at these links, so they
+        # must outlive this tox process (a temp dir would break every env on the next run).
+        shim_dir = Path(core_conf["work_dir"]) / ".djspec-pythons"
+        shim_dir.mkdir(parents=True, exist_ok=True)
         for name, exe in interpreters.items():
-            (shim_dir / name).symlink_to(exe)
+            link = shim_dir / name
+            if not (link.is_symlink() and Path(os.readlink(link)) == exe):
+                tmp = shim_dir / f".{name}.{os.getpid()}"
+                tmp.symlink_to(exe)
+                os.replace(tmp, link)  # atomic: parallel tox processes never see a missing link
         os.environ["PATH"] = f"{shim_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")  # fail fast instead of downloading
     # compile bytecode at install: imports stay fast even where PYTHONDONTWRITEBYTECODE is set
