@@ -9,11 +9,19 @@ class Author(models.Model):
         app_label = "fixture_app"
 
 
+class Tag(models.Model):
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        app_label = "fixture_app"
+
+
 class Post(models.Model):
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="posts", null=True)
     title = models.CharField(max_length=200)
     published = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    tags = models.ManyToManyField(Tag, related_name="posts")
 
     class Meta:
         app_label = "fixture_app"

@@ -1,5 +1,6 @@
 """Fixtures shared by the spec tests. Small on purpose: each test should read on its own."""
 import asyncio
+import threading
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -38,4 +39,36 @@ def get(request, transactional_db):
         return Client().get
     from django.test import AsyncClient  # Django >= 3.1
 
-    return async_to_sync(AsyncClient().get)
+    client = AsyncClient()
+
+    async def get(*args, **kwargs):
+        return await client.get(*args, **kwargs)
+
+    return async_to_sync(get)
+
+
+class SQLLog(list):
+    """Every SQL statement Django ran during a test, as (sql, thread id), from any thread."""
+
+    def selects(self):
+        return [sql for sql, _ in self if sql.lstrip().upper().startswith("SELECT")]
+
+    def threads(self):
+        return {thread for _, thread in self}
+
+
+@pytest.fixture
+def sql_log(monkeypatch):
+    """Record the SQL of every connection on every thread (a worker thread of sync_to_async
+    included) by wrapping Django's cursor, which all versions route statements through."""
+    from django.db.backends import utils
+
+    log = SQLLog()
+    original = utils.CursorWrapper._execute
+
+    def _execute(self, sql, params, *args):
+        log.append((sql, threading.get_ident()))
+        return original(self, sql, params, *args)
+
+    monkeypatch.setattr(utils.CursorWrapper, "_execute", _execute)
+    return log
