@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fixture_app.views import orm, soo
+from fixture_app.views import orm, soo, transactions
 
 urlpatterns = [
     path("soo/sync-orm/", soo.count_posts_sync_orm),
@@ -20,4 +20,6 @@ urlpatterns = [
     path("orm/hello-missing-await/<int:pk>/", orm.hello_missing_await),
     path("orm/hello-with-await/<int:pk>/", orm.hello_with_await),
     path("orm/post-list-alist/", orm.post_list_alist),
+    path("transactions/async-with-atomic/", transactions.create_post_async_with_atomic),
+    path("transactions/atomic-in-sync-to-async/", transactions.create_post_atomic_in_sync_to_async),
 ]

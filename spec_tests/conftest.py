@@ -1,5 +1,6 @@
 """Fixtures shared by the spec tests. Small on purpose: each test should read on its own."""
 import asyncio
+import os
 import threading
 
 import pytest
@@ -72,3 +73,14 @@ def sql_log(monkeypatch):
 
     monkeypatch.setattr(utils.CursorWrapper, "_execute", _execute)
     return log
+
+
+# Hypothesis: few, reproducible examples in CI; many in the documented "deep" profile
+# (DJSPEC_HYPOTHESIS_PROFILE=deep). The database is reset inside each example, so the
+# function-scoped database fixture is safe to share between examples.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_shared = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=20, derandomize=True, database=None, **_shared)
+settings.register_profile("deep", max_examples=300, **_shared)
+settings.load_profile(os.environ.get("DJSPEC_HYPOTHESIS_PROFILE", "ci"))
