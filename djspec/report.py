@@ -103,6 +103,7 @@ def build(registry, runs):
                 "tests": sorted(tests.values(), key=lambda t: (t["file"], t["line"])),
                 "cells": cells,
                 "summary": {g: vd.summarise(v) for g, v in sorted(groups.items(), key=lambda kv: DB_ORDER.get(kv[0], 9))},
+                "holds_from": {g: vd.holds_from(v) for g, v in sorted(groups.items(), key=lambda kv: DB_ORDER.get(kv[0], 9))},
             })
     totals = {env: dict(Counter(c["cells"][env]["verdict"] for c in claims)) for env in envs}
     return {
@@ -197,8 +198,9 @@ def render_md(report):
                 "|---|---|" + "---|" * len(groups)]
         for c in (c for c in report["claims"] if c["topic"] == topic["id"]):
             srcs = "<br>".join(s["label"] for s in c["sources"])
-            out.append(f"| **{c['id']}**: {c['statement']} | {srcs} | " +
-                       " | ".join(c["summary"].get(g, "") for g in groups) + " |")
+            out.append(f"| **{c['id']}**: {c['statement']} | {srcs} | " + " | ".join(
+                (f"**from {c['holds_from'][g]}**; " if c["holds_from"].get(g) else "") + c["summary"].get(g, "")
+                for g in groups) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -255,7 +257,9 @@ def render_html(report):
             tests = "<br>".join(
                 f"<a href='../{e(t['file'])}#L{t['line']}'>{e(t['test'].split('::')[-1])}</a> ({t['relation']})"
                 for t in c["tests"])
-            summary = "<br>".join(f"{e(DB_LABEL.get(g, g))}: {e(s)}" for g, s in c["summary"].items())
+            summary = "<br>".join(
+                f"{e(DB_LABEL.get(g, g))}: " + (f"<b>from {e(c['holds_from'][g])}</b>; " if c["holds_from"].get(g) else "") + e(s)
+                for g, s in c["summary"].items())
             cells = []
             for info in envs:
                 cell = c["cells"][info["env"]]

@@ -101,3 +101,21 @@ def summarise(cells: List[Tuple[str, str]]) -> str:
         f"{verdict} {', '.join(spans)}"
         for verdict, spans in sorted(grouped.items(), key=lambda kv: rank.get(kv[0], 99))
     )
+
+
+def holds_from(cells: List[Tuple[str, str]]):
+    """The first Django minor from which a claim holds on every newer minor that was run, like a
+    compat table's "from 4.1". None when the newest minor does not hold, and when it holds on
+    every minor that was run (then there is no "from" to tell). ``cells`` as in
+    :func:`summarise`; n/a and skipped minors do not break the run."""
+    by_minor: Dict[str, set] = {}
+    for minor, verdict in cells:
+        if verdict not in (NA, SKIPPED, UNTESTED, UNTESTABLE):
+            by_minor.setdefault(minor, set()).add(verdict)
+    first = None
+    for minor in sorted(by_minor, key=version_key, reverse=True):
+        if by_minor[minor] != {HOLDS}:
+            break
+        first = minor
+    oldest = min((minor for minor, _ in cells), key=version_key, default=None)
+    return None if first == oldest else first

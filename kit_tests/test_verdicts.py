@@ -61,3 +61,15 @@ def test_summary_names_every_version_exactly_once(verdicts):
         first, _, last = span.partition("–")
         covered += MINORS[MINORS.index(first): MINORS.index(last or first) + 1]
     assert sorted(covered, key=vd.version_key) == MINORS
+
+
+@pytest.mark.parametrize("cells, first", [
+    ([("4.0", "refuted"), ("4.1", "holds"), ("6.1", "holds")], "4.1"),
+    ([("3.0", "n/a"), ("3.1", "holds"), ("4.0", "holds")], "3.1"),
+    ([("4.1", "holds"), ("5.0", "refuted")], None),
+    ([("4.1", "holds"), ("5.0", "holds"), ("5.0", "refuted")], None),
+    ([("4.1", "n/a")], None),
+    ([("3.0", "holds"), ("6.1", "holds")], None),
+])
+def test_holds_from_is_the_first_minor_of_the_unbroken_run_of_holds_up_to_the_newest(cells, first):
+    assert vd.holds_from(cells) == first
