@@ -5,6 +5,8 @@ Markers (see spec_tests/ for use):
 * ``@pytest.mark.django(">=4.1")``   the test states what Django does on these versions (a
   PEP 440 specifier matched against the installed Django's X.Y); elsewhere it is ``n/a``.
 * ``@pytest.mark.database("pg")``    likewise for the database (``sqlite`` or ``pg``).
+* ``@pytest.mark.driver("psycopg2")`` likewise for the driver the env's Django really uses
+  (``sqlite3``, ``psycopg2`` or ``psycopg``).
 * ``@pytest.mark.claims(confirms=[...], refutes=[...])``   the claim ids the test bears on: a
   pass *confirms* or *refutes* each. Every spec test links at least one claim.
 * ``@pytest.mark.harness``           checks the env itself (vendor, driver); links no claim.
@@ -28,8 +30,9 @@ from djspec import registry as reg
 from djspec import verdicts as vd
 
 RESULT_SCHEMA = 1
+DRIVERS = ("sqlite3", "psycopg2", "psycopg")
 SPEC_DIR = "spec_tests"
-PACKAGES = ("asgiref", "pytest", "pytest-django", "pytest-asyncio", "hypothesis", "httpx")
+PACKAGES = ("asgiref", "pytest", "pytest-django", "pytest-asyncio", "hypothesis", "httpx", "requests", "aiohttp", "uvicorn")
 
 
 def pytest_addoption(parser):
@@ -44,6 +47,7 @@ def pytest_configure(config):
     for line in (
         "django(spec): the Django versions (X.Y, PEP 440 specifier) this test states behaviour for",
         "database(name): the database ('sqlite' or 'pg') this test states behaviour for",
+        "driver(name): the database driver ('sqlite3', 'psycopg2', 'psycopg') this test states behaviour for",
         "claims(confirms=(), refutes=()): claim ids a pass of this test confirms or refutes",
         "harness: a check of the env itself (database vendor, driver); links no claim",
     ):
@@ -167,6 +171,12 @@ def pytest_collection_modifyitems(session, config, items):
                 continue
             gates.append(f"database {mark.args[0]}")
             applies &= mark.args[0] == database
+        for mark in item.iter_markers("driver"):
+            if not mark.args or mark.args[0] not in DRIVERS:
+                problems.append(f"{item.nodeid}: @pytest.mark.driver takes one of {DRIVERS}")
+                continue
+            gates.append(f"driver {mark.args[0]}")
+            applies &= mark.args[0] == config._djspec_db.get("driver")
         confirms, refutes = [], []
         for mark in item.iter_markers("claims"):
             if mark.args or set(mark.kwargs) - {"confirms", "refutes"}:

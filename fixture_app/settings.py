@@ -15,7 +15,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"  # Django >= 3.2; same field o
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
-    "fixture_app",
+    "fixture_app.apps.FixtureAppConfig",
 ]
 MIDDLEWARE = []
 TEMPLATES = []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fixture_app.views import orm, soo, transactions
+from fixture_app.views import concurrency, orm, soo, transactions
 
 urlpatterns = [
     path("soo/sync-orm/", soo.count_posts_sync_orm),
@@ -22,4 +22,19 @@ urlpatterns = [
     path("orm/post-list-alist/", orm.post_list_alist),
     path("transactions/async-with-atomic/", transactions.create_post_async_with_atomic),
     path("transactions/atomic-in-sync-to-async/", transactions.create_post_atomic_in_sync_to_async),
+    path("concurrency/async-sleep/", concurrency.async_sleep),
+    path("concurrency/sync-sleep/", concurrency.sync_sleep),
+    path("concurrency/cpu-on-the-loop/", concurrency.cpu_on_the_loop),
+    path("concurrency/cpu-in-executor/", concurrency.cpu_in_executor),
+    path("concurrency/requests-in-async-view/", concurrency.requests_in_async_view),
+    path("concurrency/aggregate/", concurrency.aggregate),
+    path("concurrency/multiple-requests/", concurrency.multiple_requests),
+    path("concurrency/fetch-external-data/", concurrency.fetch_external_data),
+    path("concurrency/sync-fetch-external-data/", concurrency.sync_fetch_external_data),
+    path("concurrency/aggregated-data/", concurrency.aggregated_data),
+    path("concurrency/sync-dashboard/<int:pk>/", concurrency.sync_dashboard),
+    path("concurrency/async-dashboard/<int:pk>/", concurrency.async_dashboard),
+    path("concurrency/async-dashboard-as-written/<int:pk>/", concurrency.async_dashboard_as_written),
+    path("concurrency/preface-dashboard-as-written/<int:pk>/", concurrency.preface_dashboard_as_written),
+    path("concurrency/one-hop/", concurrency.one_hop),
 ]

@@ -1,7 +1,10 @@
 """Fixtures shared by the spec tests. Small on purpose: each test should read on its own."""
 import asyncio
+import json
 import os
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -84,3 +87,75 @@ _shared = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped
 settings.register_profile("ci", max_examples=20, derandomize=True, database=None, **_shared)
 settings.register_profile("deep", max_examples=300, **_shared)
 settings.load_profile(os.environ.get("DJSPEC_HYPOTHESIS_PROFILE", "ci"))
+
+
+# ----------------------------------------------------------------------------- timing helpers
+
+
+class Heartbeat:
+    """A task that wakes every 5 ms on the event loop and records the longest gap between two
+    wake-ups: a blocked loop shows as a long gap."""
+
+    def __init__(self):
+        self.max_gap = 0.0
+        self._task = None
+
+    async def _beat(self):
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            self.max_gap = max(self.max_gap, now - last)
+            last = now
+
+    async def __aenter__(self):
+        self._task = asyncio.ensure_future(self._beat())
+        await asyncio.sleep(0.02)  # let it start
+        self.max_gap = 0.0
+        return self
+
+    async def __aexit__(self, *exc):
+        await asyncio.sleep(0.02)  # one more beat after the work
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+
+
+@pytest.fixture
+def heartbeat():
+    """``async with heartbeat() as beat: ...`` then ``beat.max_gap`` (seconds)."""
+    return Heartbeat
+
+
+class SlowHandler(BaseHTTPRequestHandler):
+    """GET /delay/<ms>: answers JSON after <ms> milliseconds; GET /fail/<ms>: a 500 after <ms>."""
+
+    def do_GET(self):
+        kind, _, ms = self.path.strip("/").partition("/")
+        time.sleep(int(ms or 0) / 1000)
+        status = 500 if kind == "fail" else 200
+        body = json.dumps({"path": self.path, "delay_ms": int(ms or 0)}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="session")
+def slow_server():
+    """A local HTTP server on 127.0.0.1 and a free port, for the articles' "external API" calls.
+    Each request is handled in its own thread, so N concurrent calls can overlap. Yields its base
+    URL; stops at the end of the session."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="slow-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

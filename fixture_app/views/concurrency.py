@@ -1,0 +1,200 @@
+"""Views for the concurrency measurements, and the articles' fan-out samples (as written, with
+our names; "external APIs" are the test's local slow server, passed as ?base=...).
+
+Claims: claims/concurrency.toml. Delays come as ?s=<seconds> so the tests choose them.
+"""
+import asyncio
+import threading
+import time
+
+import aiohttp
+import httpx
+import requests
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+
+from fixture_app.latency import Sleep
+from fixture_app.models import Author, Post
+
+
+def _seconds(request):
+    return float(request.GET.get("s", "0.2"))
+
+
+def _where():
+    return {"thread": threading.get_ident()}
+
+
+# --------------------------------------------------------------- plain waits, to see the thread model
+
+
+async def async_sleep(request):
+    await asyncio.sleep(_seconds(request))
+    return JsonResponse(_where())
+
+
+def sync_sleep(request):
+    time.sleep(_seconds(request))
+    return JsonResponse(_where())
+
+
+def spin(seconds):
+    """CPU-bound work: keep a core busy for ``seconds``."""
+    end = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < end:
+        n += 1
+    return n
+
+
+# A2 6.2, as written: CPU-bound work directly in the async view
+async def cpu_on_the_loop(request):
+    result = spin(_seconds(request))
+    return JsonResponse({"result": result})
+
+
+# A2 6.2, the fix: the same work in the loop's default thread pool
+async def cpu_in_executor(request):
+    loop = asyncio.get_event_loop()
+    result = await loop.run_in_executor(None, spin, _seconds(request))
+    return JsonResponse({"result": result})
+
+
+# A2 4.2: a blocking HTTP call (requests) inside an async view
+async def requests_in_async_view(request):
+    data = requests.get(f"{request.GET['base']}/delay/{int(_seconds(request) * 1000)}").json()
+    return JsonResponse(data)
+
+
+# --------------------------------------------------------------- the articles' HTTP fan-out samples
+
+
+# concurrency.sample-a0-aggregate: one httpx client, two calls gathered
+async def aggregate(request):
+    base, ms = request.GET["base"], int(_seconds(request) * 1000)
+    async with httpx.AsyncClient() as client:
+        a, b = await asyncio.gather(
+            client.get(f"{base}/delay/{ms}?users"),
+            client.get(f"{base}/delay/{ms}?posts"),
+        )
+    return JsonResponse({"users": a.json(), "posts": b.json()})
+
+
+async def _fetch_data(url):
+    async with httpx.AsyncClient() as client:
+        return await client.get(url)
+
+
+# concurrency.sample-a3-multiple-requests-view: one httpx client per URL, gathered
+async def multiple_requests(request):
+    base, ms = request.GET["base"], int(_seconds(request) * 1000)
+    urls = [f"{base}/delay/{ms}?data1", f"{base}/delay/{ms}?data2"]
+    responses = await asyncio.gather(*[_fetch_data(url) for url in urls])
+    return JsonResponse({"results": [resp.json() for resp in responses]})
+
+
+async def _fetch_api(session, url):
+    async with session.get(url) as response:
+        return await response.json()
+
+
+# concurrency.sample-2-4-fetch-external-data / -async-fetch: three aiohttp calls gathered
+async def fetch_external_data(request):
+    base, ms = request.GET["base"], int(_seconds(request) * 1000)
+    async with aiohttp.ClientSession() as session:
+        results = await asyncio.gather(
+            _fetch_api(session, f"{base}/delay/{ms}?api1"),
+            _fetch_api(session, f"{base}/delay/{ms}?api2"),
+            _fetch_api(session, f"{base}/delay/{ms}?api3"),
+        )
+    return JsonResponse({"data": results})
+
+
+# concurrency.sample-2-4-sync-fetch: the same three calls with requests, one after another
+def sync_fetch_external_data(request):
+    base, ms = request.GET["base"], int(_seconds(request) * 1000)
+    result1 = requests.get(f"{base}/delay/{ms}?api1").json()
+    result2 = requests.get(f"{base}/delay/{ms}?api2").json()
+    result3 = requests.get(f"{base}/delay/{ms}?api3").json()
+    return JsonResponse({"data": [result1, result2, result3]})
+
+
+# concurrency.sample-7-2-aggregated-data-api: four services gathered with return_exceptions,
+# fallbacks for a failed user or order service (our order service fails: /fail/)
+async def aggregated_data(request):
+    base, ms = request.GET["base"], int(_seconds(request) * 1000)
+
+    async def service(session, path):
+        async with session.get(f"{base}/{path}/{ms}") as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async with aiohttp.ClientSession() as session:
+        results = await asyncio.gather(
+            service(session, "delay"), service(session, "fail"),
+            service(session, "delay"), service(session, "delay"),
+            return_exceptions=True,
+        )
+    user_data, order_data, payment_data, recommendation_data = results
+    if isinstance(user_data, Exception):
+        user_data = {"error": "User service unavailable"}
+    if isinstance(order_data, Exception):
+        order_data = {"orders": []}
+    return JsonResponse({"user": user_data, "orders": order_data,
+                         "payment": payment_data, "recommendations": recommendation_data})
+
+
+# --------------------------------------------------------------- the articles' ORM dashboards
+
+
+def _slow(model):
+    return model.objects.annotate(nap=Sleep(0.05))
+
+
+# concurrency.sample-2-3-sync-dashboard / 5-1 sync: three queries one after another
+def sync_dashboard(request, pk):
+    author = _slow(Author).get(id=pk)
+    post_count = _slow(Post).filter(author=author).count()
+    published_count = _slow(Post).filter(author=author, published=True).count()
+    return JsonResponse({"author": author.name, "posts": post_count, "published": published_count})
+
+
+# concurrency.sample-5-1-async-user-dashboard: gather aget and two acount
+async def async_dashboard(request, pk):
+    author, post_count, published_count = await asyncio.gather(
+        _slow(Author).aget(id=pk),
+        _slow(Post).filter(author_id=pk).acount(),
+        _slow(Post).filter(author_id=pk, published=True).acount(),
+    )
+    return JsonResponse({"author": author.name, "posts": post_count, "published": published_count})
+
+
+# concurrency.sample-2-3-async-dashboard, as written: the filters use the author that the same
+# gather is still fetching
+async def async_dashboard_as_written(request, pk):
+    author, post_count, published_count = await asyncio.gather(
+        _slow(Author).aget(id=pk),
+        _slow(Post).filter(author=author).acount(),  # noqa: F821 - as written: not assigned yet
+        _slow(Post).filter(author=author, published=True).acount(),
+    )
+    return JsonResponse({"author": author.name, "posts": post_count, "published": published_count})
+
+
+# concurrency.sample-preface-async-dashboard, as written: QuerySets (not awaitables) in gather
+async def preface_dashboard_as_written(request, pk):
+    author, posts, published = await asyncio.gather(
+        _slow(Author).aget(id=pk),
+        _slow(Post).filter(author_id=pk).all(),
+        _slow(Post).filter(author_id=pk, published=True).all(),
+    )
+    return JsonResponse({"author": author.name})
+
+
+@sync_to_async
+def _sync_where():
+    return threading.get_ident()
+
+
+# a sync-to-async hop with no I/O: what one crossing costs
+async def one_hop(request):
+    return JsonResponse({"thread": await _sync_where()})

@@ -1,0 +1,186 @@
+"""Concurrent requests: how one Django process serves K requests at once, version by version.
+
+Requests go through Django's real ASGI application (``get_asgi_application()``, driven in
+process by httpx's ``ASGITransport``), and once through a real uvicorn process. Each view
+reports the thread it ran on.
+
+* Async views interleave on the event loop's single thread: K requests that each await T
+  seconds finish in about T.
+* Sync views run in a worker thread. Django 3.0–3.2 use *one* such thread for the whole
+  process, so K concurrent sync requests take K·T. From 4.0 each request gets a thread of its
+  own (asgiref's ThreadSensitiveContext), and K of them take about T.
+* Blocking work inside an async view (CPU, a sync HTTP call) stops the loop: every other
+  request waits. ``run_in_executor`` moves it off the loop.
+"""
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+K, T = 4, 0.3  # four requests that each wait 0.3 s: 1.2 s one at a time, about 0.3 s interleaved
+SERIAL, PARALLEL = 0.9 * K * T, 0.6 * K * T
+
+
+@pytest.fixture
+def asgi():
+    """An httpx client that calls Django's ASGI application in this process."""
+    from django.core.asgi import get_asgi_application
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # import every view now, not inside the first timed request
+    transport = httpx.ASGITransport(app=get_asgi_application())
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60)
+
+
+async def concurrently(client, url, k=K):
+    """Send k requests at once; return (elapsed seconds, the set of threads that served them)."""
+    start = time.perf_counter()
+    responses = await asyncio.gather(*[client.get(url) for _ in range(k)])
+    elapsed = time.perf_counter() - start
+    assert {r.status_code for r in responses} == {200}, [r.text[:200] for r in responses]
+    return elapsed, {r.json()["thread"] for r in responses}
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["concurrency.serves-others-while-awaiting", "concurrency.async-views-share-loop-thread"])
+async def test_concurrent_requests_to_an_async_view_interleave_on_the_loop_thread(asgi, observe):
+    """K requests to an async view that awaits T: about T in all, every one on the loop's own
+    thread. 3.1+."""
+    async with asgi:
+        elapsed, threads = await concurrently(asgi, f"/concurrency/async-sleep/?s={T}")
+    observe(ratio=round(elapsed / (K * T), 2), threads=len(threads))
+    assert elapsed <= PARALLEL
+    assert threads == {threading.get_ident()}
+
+
+@pytest.mark.django("<4.0")
+@pytest.mark.claims(confirms=["concurrency.sync-one-request-at-a-time", "concurrency.sync-concurrency-bounded-by-workers",
+                              "concurrency.sync-view-holds-a-thread"])
+async def test_concurrent_requests_to_a_sync_view_take_turns_on_one_thread_before_4_0(asgi, observe):
+    """Django 3.0–3.2 under ASGI: all sync views of the process share one worker thread, so K
+    concurrent requests that each wait T take K·T."""
+    async with asgi:
+        elapsed, threads = await concurrently(asgi, f"/concurrency/sync-sleep/?s={T}")
+    observe(ratio=round(elapsed / (K * T), 2), threads=len(threads))
+    assert elapsed >= SERIAL and len(threads) == 1
+
+
+@pytest.mark.django(">=4.0")
+@pytest.mark.claims(refutes=["concurrency.sync-one-request-at-a-time", "concurrency.sync-concurrency-bounded-by-workers"],
+                    confirms=["concurrency.sync-view-holds-a-thread"])
+async def test_concurrent_requests_to_a_sync_view_get_a_thread_each_from_4_0(asgi, observe):
+    """From 4.0 each request's sync code runs in a thread of its own: K concurrent requests to a
+    sync view that waits T take about T, on K threads, in one process."""
+    async with asgi:
+        elapsed, threads = await concurrently(asgi, f"/concurrency/sync-sleep/?s={T}")
+    observe(ratio=round(elapsed / (K * T), 2), threads=len(threads))
+    assert elapsed <= PARALLEL and len(threads) == K
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["concurrency.single-worker-thousands"])
+async def test_one_process_serves_a_thousand_waiting_async_requests_at_once(asgi, observe):
+    """1000 concurrent requests to an async view that awaits 1 s, in one process and one
+    thread: they overlap (far below the 1000 s they would take one at a time). 3.1+."""
+    async with asgi:
+        elapsed, threads = await concurrently(asgi, "/concurrency/async-sleep/?s=1", k=1000)
+    observe(requests=1000, elapsed_s=round(elapsed, 2), threads=len(threads))
+    assert elapsed <= 0.01 * 1000 * 1  # 10 s: generous for a loaded 2-core machine
+    assert len(threads) == 1
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["concurrency.cpu-bound-blocks-loop", "concurrency.cpu-bound-no-async-speedup",
+                              "concurrency.sample-6-2-bad-view"])
+async def test_cpu_work_in_an_async_view_makes_every_other_request_wait(asgi, heartbeat, observe):
+    """An async view that computes for T seconds holds the loop: two such requests take 2·T, and
+    nothing else on the loop runs meanwhile (the heartbeat pauses about T). 3.1+."""
+    async with asgi, heartbeat() as beat:
+        start = time.perf_counter()
+        await asyncio.gather(*[asgi.get(f"/concurrency/cpu-on-the-loop/?s={T}") for _ in range(2)])
+        elapsed = time.perf_counter() - start
+    observe(elapsed_s=round(elapsed, 3), max_loop_pause_s=round(beat.max_gap, 3))
+    assert elapsed >= 0.9 * 2 * T and beat.max_gap >= 0.8 * T
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["concurrency.run-in-executor-frees-loop", "concurrency.sample-6-2-good-view"])
+async def test_cpu_work_handed_to_run_in_executor_leaves_the_loop_free(asgi, heartbeat, observe):
+    """The same work through ``loop.run_in_executor(None, ...)`` runs in a pool thread: the loop
+    keeps beating (pauses far below T) while the request computes. 3.1+."""
+    async with asgi, heartbeat() as beat:
+        response = await asgi.get(f"/concurrency/cpu-in-executor/?s={T}")
+    observe(max_loop_pause_s=round(beat.max_gap, 3))
+    assert response.status_code == 200 and beat.max_gap < 0.5 * T
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["concurrency.sync-http-blocks-loop"])
+async def test_a_requests_call_in_an_async_view_stops_the_loop_until_the_response(asgi, heartbeat, slow_server, observe):
+    """``requests.get`` inside an async view blocks the loop for the whole call: the heartbeat
+    pauses about T while the slow server answers. 3.1+."""
+    async with asgi, heartbeat() as beat:
+        response = await asgi.get(f"/concurrency/requests-in-async-view/?s={T}&base={slow_server}")
+    observe(max_loop_pause_s=round(beat.max_gap, 3))
+    assert response.status_code == 200 and beat.max_gap >= 0.8 * T
+
+
+# ------------------------------------------------------------------- a real server: uvicorn
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def uvicorn_server():
+    """uvicorn serving fixture_app.asgi on 127.0.0.1, in its own process; always stopped."""
+    port = free_port()
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="fixture_app.settings")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "fixture_app.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/concurrency/async-sleep/?s=0", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn did not start: {proc.stdout.read().decode()[-2000:]}")
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["concurrency.serves-others-while-awaiting"])
+async def test_uvicorn_serves_concurrent_requests_to_an_async_view_together(uvicorn_server, observe):
+    """Under a real uvicorn process, K concurrent HTTP requests to an async view that awaits T
+    take about T, served by one thread. 3.1+."""
+    from importlib.metadata import version
+
+    async with httpx.AsyncClient(base_url=uvicorn_server, timeout=30) as client:
+        elapsed, threads = await concurrently(client, f"/concurrency/async-sleep/?s={T}")
+    observe(ratio=round(elapsed / (K * T), 2), threads=len(threads), uvicorn=version("uvicorn"))
+    assert elapsed <= PARALLEL and len(threads) == 1
