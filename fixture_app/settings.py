@@ -18,7 +18,11 @@ INSTALLED_APPS = [
     "fixture_app.apps.FixtureAppConfig",
 ]
 MIDDLEWARE = []
-TEMPLATES = []
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,  # fixture_app/templates/
+}]
 ASGI_APPLICATION = "fixture_app.asgi.application"
 WSGI_APPLICATION = "fixture_app.wsgi.application"
 

@@ -5,6 +5,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -31,6 +32,23 @@ def three_posts(transactional_db):
     return [Post.objects.create(author=author, title=f"post {i}", published=i % 2 == 0) for i in range(3)]
 
 
+def asgi_get():
+    from django.test import AsyncClient  # Django >= 3.1
+
+    client = AsyncClient()
+
+    async def get(*args, **kwargs):
+        return await client.get(*args, **kwargs)
+
+    return async_to_sync(get)
+
+
+@pytest.fixture
+def get_asgi(transactional_db):
+    """GET through Django's ASGI AsyncClient only: for timing tests, where one path is enough."""
+    return asgi_get()
+
+
 @pytest.fixture(params=["wsgi", "asgi"])
 def get(request, transactional_db):
     """GET a URL of fixture_app through Django's WSGI test Client or its ASGI AsyncClient.
@@ -41,14 +59,7 @@ def get(request, transactional_db):
         from django.test import Client
 
         return Client().get
-    from django.test import AsyncClient  # Django >= 3.1
-
-    client = AsyncClient()
-
-    async def get(*args, **kwargs):
-        return await client.get(*args, **kwargs)
-
-    return async_to_sync(get)
+    return asgi_get()
 
 
 class SQLLog(list):
@@ -133,7 +144,7 @@ class SlowHandler(BaseHTTPRequestHandler):
     """GET /delay/<ms>: answers JSON after <ms> milliseconds; GET /fail/<ms>: a 500 after <ms>."""
 
     def do_GET(self):
-        kind, _, ms = self.path.strip("/").partition("/")
+        kind, _, ms = urlsplit(self.path).path.strip("/").partition("/")
         time.sleep(int(ms or 0) / 1000)
         status = 500 if kind == "fail" else 200
         body = json.dumps({"path": self.path, "delay_ms": int(ms or 0)}).encode()

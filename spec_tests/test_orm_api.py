@@ -322,14 +322,15 @@ def test_sample_awaiting_a_queryset_works_as_an_async_comprehension(get, three_p
 
 
 @pytest.mark.django(">=3.1")
-@pytest.mark.claims(confirms=["orm.sample-a2-sync-view-get"])
+@pytest.mark.claims(confirms=["orm.sample-a2-sync-view-get", "concurrency.sample-q3-single-query-views"])
 def test_sample_sync_view_with_get_says_hello(get, author_pk):
     """A2's sync comparison view works as written on every version."""
     assert get(f"/orm/hello-sync/{author_pk}/").content == b"Hello Ada"
 
 
 @pytest.mark.django(">=4.1")
-@pytest.mark.claims(confirms=["orm.sample-a2-async-view-aget", "orm.sample-a2-missing-await-good-view"])
+@pytest.mark.claims(confirms=["orm.sample-a2-async-view-aget", "orm.sample-a2-missing-await-good-view",
+                              "concurrency.sample-q3-single-query-views"])
 @pytest.mark.parametrize("url, body", [("/orm/hello-async/{}/", b"Hello Ada"), ("/orm/hello-with-await/{}/", b"Good!")])
 def test_samples_awaiting_aget_respond(get, author_pk, url, body):
     """A2's ``await User.objects.aget(id=...)`` views respond as written. 4.1+ (A2's comment

@@ -12,6 +12,7 @@ import httpx
 import requests
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
+from django.shortcuts import render
 
 from fixture_app.latency import Sleep
 from fixture_app.models import Author, Post
@@ -148,7 +149,9 @@ async def aggregated_data(request):
 
 
 def _slow(model):
-    return model.objects.annotate(nap=Sleep(0.05))
+    """The model's rows, each costing 50 ms in the database (filtering on the sleep keeps it in
+    COUNT queries too)."""
+    return model.objects.annotate(nap=Sleep(0.05)).filter(nap=1)
 
 
 # concurrency.sample-2-3-sync-dashboard / 5-1 sync: three queries one after another
@@ -180,14 +183,60 @@ async def async_dashboard_as_written(request, pk):
     return JsonResponse({"author": author.name, "posts": post_count, "published": published_count})
 
 
-# concurrency.sample-preface-async-dashboard, as written: QuerySets (not awaitables) in gather
+# concurrency.sample-preface-async-dashboard, as written: the same use-before-assignment, and
+# QuerySets (not awaitables) handed to gather
 async def preface_dashboard_as_written(request, pk):
     author, posts, published = await asyncio.gather(
         _slow(Author).aget(id=pk),
-        _slow(Post).filter(author_id=pk).all(),
-        _slow(Post).filter(author_id=pk, published=True).all(),
+        _slow(Post).filter(author=author).all(),  # noqa: F821 - as written
+        _slow(Post).filter(author=author, published=True).all(),
     )
     return JsonResponse({"author": author.name})
+
+
+# concurrency.sample-preface-sync-dashboard: three queries, then a template
+def preface_sync_dashboard(request, pk):
+    author = _slow(Author).get(id=pk)
+    posts = _slow(Post).filter(author=author).all()
+    published = _slow(Post).filter(author=author, published=True).all()
+    return render(request, "dashboard.html", {"author": author, "posts": posts, "published": published})
+
+
+# concurrency.sample-4-2-bad-async-view, as written: sync ORM, requests, CPU, all on the loop
+async def bad_async_view(request, pk):
+    author = Author.objects.get(id=pk)
+    response = requests.get(f"{request.GET['base']}/delay/50")
+    result = spin(0.05)
+    return JsonResponse({"author": author.name, "status": response.status_code, "result": result})
+
+
+# concurrency.sample-4-2-good-async-view: aget, aiohttp, run_in_executor
+async def good_async_view(request, pk):
+    author = await Author.objects.aget(id=pk)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{request.GET['base']}/delay/{int(_seconds(request) * 1000)}") as response:
+            data = await response.json()
+    loop = asyncio.get_event_loop()
+    result = await loop.run_in_executor(None, spin, _seconds(request))
+    return JsonResponse({"author": author.name, "data": data, "result": result})
+
+
+# concurrency.sample-q3-fast-view: a query and an API call gathered (the article's 100 and
+# 200 ms, doubled)
+async def query_and_api_gathered(request, pk):
+    async def api_call():
+        async with httpx.AsyncClient() as client:
+            return (await client.get(f"{request.GET['base']}/delay/400")).json()
+
+    author, data = await asyncio.gather(Author.objects.annotate(nap=Sleep(0.2)).aget(id=pk), api_call())
+    return JsonResponse({"author": author.name, "data": data})
+
+
+# concurrency.sample-q3-slow-view: the same two, one after the other
+def query_then_api(request, pk):
+    author = Author.objects.annotate(nap=Sleep(0.2)).get(id=pk)
+    data = requests.get(f"{request.GET['base']}/delay/400").json()
+    return JsonResponse({"author": author.name, "data": data})
 
 
 @sync_to_async
@@ -198,3 +247,16 @@ def _sync_where():
 # a sync-to-async hop with no I/O: what one crossing costs
 async def one_hop(request):
     return JsonResponse({"thread": await _sync_where()})
+
+
+def _backend_pid():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+# which PostgreSQL connection (server process) served this request's query
+async def backend_pid(request):
+    return JsonResponse({"pid": await sync_to_async(_backend_pid)()})
