@@ -108,6 +108,7 @@ def build(registry, runs):
     totals = {env: dict(Counter(c["cells"][env]["verdict"] for c in claims)) for env in envs}
     return {
         "coverage": coverage(registry, claims),
+        "facts": facts(runs),
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "envs": [dict(r["run_info"], exitstatus=r.get("exitstatus"),
                       harness=[{"test": t["nodeid"], "outcome": t["outcome"], "observations": t.get("observations", {})}
@@ -122,6 +123,61 @@ def build(registry, runs):
         "not_run": [[r["run_info"]["env"], r["error"]] for r in runs if r.get("error")],
         "failed_envs": [r["run_info"]["env"] for r in runs if r.get("exitstatus")],
     }
+
+
+# The concurrency facts the report shows per env: (label, test (its name, or name[param]), observation)
+FACTS = [
+    ("gather over N async ORM calls: elapsed / (N x T)", "test_gather_over_async_orm_calls_runs_the_queries_one_after_another", "ratio"),
+    ("threads running those N ORM calls", "test_gather_over_async_orm_calls_runs_the_queries_one_after_another", "query_threads"),
+    ("sync_to_async(thread_sensitive=False), N queries: elapsed / (N x T)", "test_sync_to_async_with_thread_sensitive_false_", "ratio"),
+    ("psycopg 3 AsyncConnection, N queries: elapsed / (N x T)", "test_psycopg3_async_connections_overlap_queries_without_threads", "ratio"),
+    ("A2 preface dashboard gathered (promised 56%)", "test_articles_orm_dashboard_gathered_still_takes_the_sum[preface-230-to-100ms]", "measured"),
+    ("A2 2.4 three API calls gathered with httpx (promised 66%)", "test_articles_http_fan_out_gathered_takes_the_slowest[2.4-1500-to-500ms]", "measured"),
+    ("K async-view requests under ASGI: elapsed / (K x T)", "test_concurrent_requests_to_an_async_view_interleave_on_the_loop_thread", "ratio"),
+    ("K sync-view requests under ASGI: threads used", "test_concurrent_requests_to_a_sync_view_", "threads"),
+    ("K sync-view requests under ASGI: elapsed / (K x T)", "test_concurrent_requests_to_a_sync_view_", "ratio"),
+    ("one aget() vs one get(): time ratio", "test_each_async_orm_call_is_a_round_trip_to_a_worker_thread", "async_over_sync"),
+    ("async vs sync dashboard throughput (promised 2.5x)", "test_async_dashboard_serves_no_more_requests_per_second_than_the_sync_one", "async_over_sync"),
+]
+
+
+def facts(runs):
+    """Per env, the measured value of each FACTS row (None where no such test ran)."""
+    rows = []
+    for label, test, key in FACTS:
+        values = {}
+        for run in runs:
+            for t in run["tests"]:
+                name = t["nodeid"].split("::")[-1]
+                if (name == test or name.startswith(test)) and key in t.get("observations", {}):
+                    values[run["run_info"]["env"]] = t["observations"][key]
+                    break
+        rows.append({"fact": label, "test": test, "key": key, "values": values})
+    return rows
+
+
+def performance(path):
+    """The benchmark's medians and spread for the FACTS rows, or None without a benchmark file."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        bench = json.loads(path.read_text())
+        envs = bench["envs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReportError(f"{path}: not a benchmark file from `python -m djspec.bench` ({exc})") from None
+    rows = []
+    for label, test, key in FACTS:
+        values = {}
+        for env, data in envs.items():
+            for nodeid, keys in data["tests"].items():
+                name = nodeid.split("::")[-1]
+                if (name == test or name.startswith(test)) and key in keys:
+                    values[env] = keys[key]
+                    break
+        if values:
+            rows.append({"fact": label, "values": values})
+    return {"repeat": bench.get("repeat"), "envs": sorted(envs), "rows": rows}
 
 
 COVERAGE_STATES = ("tested", "untestable", "not yet tested")
@@ -177,6 +233,30 @@ def render_coverage_md(cov):
     return out + [""]
 
 
+def render_facts_md(report):
+    envs = [i["env"] for i in report["envs"]]
+    rows = [r for r in report["facts"] if r["values"]]
+    if not rows:
+        return []
+    out = ["## Concurrency facts", "", "Measured in each env with injected latency (see spec_tests/test_concurrency*.py). "
+           "A ratio of about 1 means one after another; about 1/N means fully overlapped.", "",
+           "| fact | " + " | ".join(envs) + " |", "|---|" + "---|" * len(envs)]
+    for r in rows:
+        out.append(f"| {r['fact']} | " + " | ".join(str(r["values"].get(env, "")) for env in envs) + " |")
+    return out + [""]
+
+
+def render_performance_md(perf):
+    if not perf:
+        return []
+    out = ["## Performance (benchmark)", "", f"`python -m djspec.bench`: {perf['repeat']} runs per env; "
+           "median [min–max].", "", "| fact | " + " | ".join(perf["envs"]) + " |", "|---|" + "---|" * len(perf["envs"])]
+    for r in perf["rows"]:
+        cells = [(f"{v['median']} [{v['min']}–{v['max']}]" if (v := r["values"].get(env)) else "") for env in perf["envs"]]
+        out.append(f"| {r['fact']} | " + " | ".join(cells) + " |")
+    return out + [""]
+
+
 def render_md(report):
     out = ["# django-async-spec: verdict matrix", "",
            f"Generated {report['generated']} from {len(report['envs'])} envs. Verdicts are derived from the "
@@ -186,6 +266,8 @@ def render_md(report):
     if report["drift"]:
         out += ["## Drift", ""] + [f"- **{cid}** on `{env}`" for env, cid in report["drift"]] + [""]
     out += render_coverage_md(report["coverage"])
+    out += render_facts_md(report)
+    out += render_performance_md(report.get("performance"))
     out += ["## Envs", "", "| env | Django | Python | database | tests | verdicts |", "|---|---|---|---|---|---|"]
     for info in report["envs"]:
         counts = report["totals"][info["env"]]
@@ -216,7 +298,7 @@ td.v{font-size:12px;text-align:center;min-width:3.5rem}
 .drift{background:#d32f2f;color:#fff;font-weight:bold}.na,.skipped,.untested,.untestable{background:#eee;color:#777}
 tr.topic td{background:#333;color:#fff;font-weight:bold;position:sticky;left:0}
 .small{font-size:12px;color:#555}.src{font-size:12px;color:#555}
-table.cov{margin:0 0 1rem}table.cov td,table.cov th{text-align:right}table.cov .l{text-align:left}
+.scroll{overflow-x:auto}table.cov{margin:0 0 1rem}table.cov td,table.cov th{text-align:right}table.cov .l{text-align:left}
 @media print{thead th,th.claim,td.claim{position:static}}
 """
 
@@ -241,6 +323,36 @@ def render_coverage_html(cov):
             f"links it), <b>untestable</b> (an opinion; the reason is in the registry) or <b>not yet tested</b>.</p>"
             f"<table class=cov><thead><tr><th class=l>article</th>{head}</tr></thead><tbody>{arts}</tbody></table>"
             f"<table class=cov><thead><tr><th class=l>topic</th><th>complete</th>{head}</tr></thead><tbody>{topics}</tbody></table>")
+
+
+def render_facts_html(report):
+    e = html.escape
+    envs = [i["env"] for i in report["envs"]]
+    rows = [r for r in report["facts"] if r["values"]]
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><td class=l title='{e(r['test'])} / {e(r['key'])}'>{e(r['fact'])}</td>"
+        + "".join(f"<td>{e(str(r['values'].get(env, '')))}</td>" for env in envs) + "</tr>" for r in rows)
+    return (f"<h2 id=facts>Concurrency facts</h2><p>Measured in each env with injected latency. A ratio of about 1 "
+            f"means one after another; about 1/N means fully overlapped.</p><div class=scroll><table class=cov><thead><tr>"
+            f"<th class=l>fact</th>{''.join(f'<th>{e(env)}</th>' for env in envs)}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def render_performance_html(perf):
+    if not perf:
+        return ""
+    e = html.escape
+    head = "".join(f"<th>{e(env)}</th>" for env in perf["envs"])
+    body = ""
+    for r in perf["rows"]:
+        cells = "".join(
+            f"<td>{e(str(v['median']))}<br><span class=small>{e(str(v['min']))}–{e(str(v['max']))}</span></td>"
+            if (v := r["values"].get(env)) else "<td></td>" for env in perf["envs"])
+        body += f"<tr><td class=l>{e(r['fact'])}</td>{cells}</tr>"
+    return (f"<h2 id=performance>Performance (benchmark)</h2><p><code>python -m djspec.bench</code>: {perf['repeat']} runs "
+            f"per env; median, and min–max below it.</p><div class=scroll><table class=cov><thead><tr><th class=l>fact</th>"
+            f"{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def render_html(report):
@@ -282,6 +394,8 @@ version) / <b>drift</b> (a test failed: Django no longer does what the spec reco
 {'<h2>Envs that did not run</h2><ul>' + not_run + '</ul>' if not_run else ''}
 {'<h2>Drift</h2><ul>' + drift + '</ul>' if drift else ''}
 {render_coverage_html(report['coverage'])}
+{render_facts_html(report)}
+{render_performance_html(report.get('performance'))}
 <h2>Verdict matrix</h2>
 <table><thead><tr><th class=claim>claim · sources · tests</th><th>summary</th>{head}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>
@@ -329,11 +443,14 @@ def main(argv=None):
     parser.add_argument("--results", default="results", type=Path, help="directory of <env>.json files")
     parser.add_argument("--out", default="report", type=Path, help="directory to write the report to")
     parser.add_argument("--totals-only", action="store_true", help="print only the test totals of the results")
+    parser.add_argument("--bench", type=Path, default=Path("bench/benchmark.json"),
+                        help="benchmark file from `python -m djspec.bench`, shown as the performance section if present")
     args = parser.parse_args(argv)
     try:
         registry = reg.load()
         runs = load_results(args.results)
         report = build(registry, runs)
+        report["performance"] = performance(args.bench)
     except (ReportError, reg.RegistryError) as exc:
         print(f"djspec report: error: {exc}", file=sys.stderr)
         return 2

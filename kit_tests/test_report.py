@@ -127,3 +127,21 @@ def test_coverage_counts_tested_untestable_and_not_yet_tested_claims_per_article
     assert cov["total"] == {"claims": 3, "tested": 1, "untestable": 1, "not yet tested": 1}
     html = report.render_html(report.build(registry.load(claims_dir), [run]))
     assert "<h2 id=coverage>Coverage</h2>" in html
+
+
+def test_the_benchmark_summary_gives_median_and_spread_per_test_and_observation():
+    from djspec import bench
+
+    runs = [{"tests": [{"nodeid": "m.py::t", "observations": {"ratio": r, "note": "x"}}]} for r in (1.0, 1.2, 0.9)]
+    assert bench.summarise(runs) == {"m.py::t": {"ratio": {"median": 1.0, "min": 0.9, "max": 1.2, "runs": 3}}}
+
+
+def test_report_shows_the_benchmark_as_its_performance_section(tmp_path):
+    path = tmp_path / "benchmark.json"
+    path.write_text(json.dumps({"repeat": 3, "envs": {"dj52-pg": {"tests": {
+        "spec_tests/test_concurrency.py::test_gather_over_async_orm_calls_runs_the_queries_one_after_another":
+            {"ratio": {"median": 1.01, "min": 1.0, "max": 1.05, "runs": 3}}}}}}))
+    perf = report.performance(path)
+    assert perf["rows"][0]["values"] == {"dj52-pg": {"median": 1.01, "min": 1.0, "max": 1.05, "runs": 3}}
+    assert "1.01 [1.0–1.05]" in "\n".join(report.render_performance_md(perf))
+    assert report.performance(tmp_path / "missing.json") is None

@@ -225,8 +225,9 @@ async def good_async_view(request, pk):
 # 200 ms, doubled)
 async def query_and_api_gathered(request, pk):
     async def api_call():
-        async with httpx.AsyncClient() as client:
-            return (await client.get(f"{request.GET['base']}/delay/400")).json()
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{request.GET['base']}/delay/400") as response:
+                return await response.json()
 
     author, data = await asyncio.gather(Author.objects.annotate(nap=Sleep(0.2)).aget(id=pk), api_call())
     return JsonResponse({"author": author.name, "data": data})
