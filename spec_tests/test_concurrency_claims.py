@@ -146,7 +146,8 @@ def test_a_query_and_an_api_call_gathered_overlap_because_only_one_is_orm(get_as
 
 # --------------------------------------------------------------------------- the samples as written
 
-S = 0.5  # each "external API" call of the fan-out samples waits this long
+S = 0.8  # each "external API" call of the fan-out samples waits this long (long enough that
+# creating the samples' HTTP clients, slow on a loaded machine, cannot blur the overlap)
 
 
 @pytest.mark.django(">=3.1")

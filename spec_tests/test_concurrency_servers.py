@@ -28,8 +28,9 @@ SERIAL, PARALLEL = 0.9 * K * T, 0.6 * K * T
 
 
 @pytest.fixture
-def asgi():
-    """An httpx client that calls Django's ASGI application in this process."""
+def asgi(transactional_db):
+    """An httpx client that calls Django's ASGI application in this process. (The handler
+    touches the database connections at the start and end of each request.)"""
     from django.core.asgi import get_asgi_application
     from django.urls import get_resolver
 
@@ -62,7 +63,7 @@ async def test_concurrent_requests_to_an_async_view_interleave_on_the_loop_threa
 @pytest.mark.django("<4.0")
 @pytest.mark.claims(confirms=["concurrency.sync-one-request-at-a-time", "concurrency.sync-concurrency-bounded-by-workers",
                               "concurrency.sync-view-holds-a-thread"])
-async def test_concurrent_requests_to_a_sync_view_take_turns_on_one_thread_before_4_0(asgi, transactional_db, observe):
+async def test_concurrent_requests_to_a_sync_view_take_turns_on_one_thread_before_4_0(asgi, observe):
     """Django 3.0–3.2 under ASGI: all sync views of the process share one worker thread, so K
     concurrent requests that each wait T take K·T."""
     async with asgi:
