@@ -119,6 +119,12 @@ class Cluster:
         if self.run_as:
             os.chown(self.log_path, self.run_as[0], self.run_as[1])
         data = os.path.join(self.base, "data")
+        # the watchdog first: a run killed during initdb must not leave the directory behind
+        self.watchdog = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), str(os.getpid()), self.base],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True,
+        )
         try:
             initdb = self._run(
                 [os.path.join(self.bindir, "initdb"), "-D", data, "-U", SUPERUSER, "-A", "trust",
@@ -135,11 +141,6 @@ class Cluster:
                     cwd=self.base, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     preexec_fn=_demote(self.run_as), start_new_session=True,
                 )
-            self.watchdog = subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), str(os.getpid()), str(self.proc.pid), self.base],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, close_fds=True,
-            )
             socket = os.path.join(self.base, f".s.PGSQL.{PORT}")
             deadline = time.monotonic() + timeout
             while not os.path.exists(os.path.join(data, "postmaster.pid")) or not os.path.exists(socket):
@@ -214,19 +215,29 @@ def _alive(pid):
         return True
 
 
-def watchdog(parent, postmaster, base):
-    """Poll until the session that started the cluster is gone, then clean up after it."""
+def _recorded_postmaster(base):
+    """The pid this very cluster's postmaster recorded in its postmaster.pid, or None."""
+    try:
+        with open(os.path.join(base, "data", "postmaster.pid")) as fh:
+            return int(fh.readline().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def watchdog(parent, base):
+    """Poll until the session that started the cluster is gone, then clean up after it: stop
+    the postmaster the cluster recorded (if it got that far) and delete the directory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop() terminates us after cleaning up
     while os.getppid() == parent and os.path.isdir(base):
         time.sleep(0.2)
     if not os.path.isdir(base):
         return
-    pid_file = os.path.join(base, "data", "postmaster.pid")
-    if os.path.exists(pid_file):  # only signal the pid this very cluster recorded
+    postmaster = _recorded_postmaster(base)
+    if postmaster:  # only signal the pid this very cluster recorded
         _shutdown(postmaster, lambda: not _alive(postmaster), fast_wait=3.0)
     shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    watchdog(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
+    watchdog(int(sys.argv[1]), sys.argv[2])

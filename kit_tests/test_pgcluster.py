@@ -64,3 +64,31 @@ def test_a_session_killed_mid_run_leaves_no_server_and_no_directory(sig):
     owner.wait(10)
     assert wait_for(lambda: gone(int(pid))), "postgres outlived the session that started it"
     assert wait_for(lambda: not os.path.exists(base)), "the cluster directory outlived its session"
+
+
+def test_a_session_killed_during_initdb_leaves_no_directory():
+    """The watchdog starts before initdb: a run killed while initdb works cleans up too. Here
+    initdb is a stand-in that just waits, so the kill surely lands during it."""
+    import glob
+    import shutil
+    import tempfile
+
+    fake_bindir = tempfile.mkdtemp(prefix="djspec-fake-bin-")
+    try:
+        os.chmod(fake_bindir, 0o755)
+        for exe in ("initdb", "postgres"):
+            path = os.path.join(fake_bindir, exe)
+            with open(path, "w") as fh:
+                fh.write("#!/bin/sh\nsleep 30\n")
+            os.chmod(path, 0o755)
+        before = set(glob.glob("/tmp/djspec-pg-*"))
+        owner = subprocess.Popen([sys.executable, "-c", OWNER.format(root=ROOT, bindir=fake_bindir)],
+                                 stdout=subprocess.DEVNULL, start_new_session=True)
+        assert wait_for(lambda: set(glob.glob("/tmp/djspec-pg-*")) - before), "no cluster directory appeared"
+        (base,) = set(glob.glob("/tmp/djspec-pg-*")) - before
+        time.sleep(0.5)  # initdb (the stand-in) is running now
+        os.killpg(owner.pid, signal.SIGKILL)  # the session and its initdb, like a killed tox run
+        owner.wait(10)
+        assert wait_for(lambda: not os.path.exists(base)), "the cluster directory outlived its session"
+    finally:
+        shutil.rmtree(fake_bindir, ignore_errors=True)

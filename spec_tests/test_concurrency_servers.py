@@ -203,7 +203,7 @@ def author(transactional_db):
 async def test_async_dashboard_serves_no_more_requests_per_second_than_the_sync_one(asgi, author, observe):
     """Four concurrent requests to A2's dashboard (three 50 ms queries), sync view vs async view
     gathering the a-methods, through Django's ASGI app: the async view's throughput is about the
-    sync view's (the article: 2.5x). Each async request's queries still take turns on one
+    sync view's (measured about 1x; asserted below 2x; the article says 2.5x). Each async request's queries still take turns on one
     thread, and sync requests get a thread each. 4.1+."""
     async def requests_per_second(url):
         start = time.perf_counter()
@@ -211,13 +211,16 @@ async def test_async_dashboard_serves_no_more_requests_per_second_than_the_sync_
         assert {r.status_code for r in responses} == {200}
         return 4 / (time.perf_counter() - start)
 
+    sync_url, async_url = f"/concurrency/sync-dashboard/{author.pk}/", f"/concurrency/async-dashboard/{author.pk}/"
     async with asgi:
-        await asgi.get(f"/concurrency/async-dashboard/{author.pk}/")  # warm up both paths
-        sync_qps = await requests_per_second(f"/concurrency/sync-dashboard/{author.pk}/")
-        async_qps = await requests_per_second(f"/concurrency/async-dashboard/{author.pk}/")
+        await asgi.get(sync_url), await asgi.get(async_url)  # warm up both paths
+        sync_qps = async_qps = 0.0
+        for _ in range(2):  # interleaved, best of two: a load spike cannot favour one side
+            sync_qps = max(sync_qps, await requests_per_second(sync_url))
+            async_qps = max(async_qps, await requests_per_second(async_url))
     observe(async_over_sync=round(async_qps / sync_qps, 2), sync_qps=round(sync_qps, 1),
             async_qps=round(async_qps, 1), promised="2.5x (50 -> 125 QPS)")
-    assert async_qps < 1.5 * sync_qps
+    assert async_qps < 2 * sync_qps  # the article's 2.5x would need far more
 
 
 @pytest.mark.django(">=4.1")
