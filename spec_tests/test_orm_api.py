@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.db.models.query import QuerySet
 from django.db.models.signals import post_save
 
-from fixture_app.models import Author, Post, Tag
+from fixture_app.models import Post, Tag
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

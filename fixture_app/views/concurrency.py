@@ -178,7 +178,7 @@ async def async_dashboard_as_written(request, pk):
     author, post_count, published_count = await asyncio.gather(
         _slow(Author).aget(id=pk),
         _slow(Post).filter(author=author).acount(),  # noqa: F821 - as written: not assigned yet
-        _slow(Post).filter(author=author, published=True).acount(),
+        _slow(Post).filter(author=author, published=True).acount(),  # noqa: F821
     )
     return JsonResponse({"author": author.name, "posts": post_count, "published": published_count})
 
@@ -189,7 +189,7 @@ async def preface_dashboard_as_written(request, pk):
     author, posts, published = await asyncio.gather(
         _slow(Author).aget(id=pk),
         _slow(Post).filter(author=author).all(),  # noqa: F821 - as written
-        _slow(Post).filter(author=author, published=True).all(),
+        _slow(Post).filter(author=author, published=True).all(),  # noqa: F821
     )
     return JsonResponse({"author": author.name})
 
