@@ -1,0 +1,173 @@
+"""Middleware and async views: what Django adapts, what blocks, and the articles' middleware.
+
+From 3.1 a middleware may be async: a *sync* factory (called once, with ``get_response``)
+returning a coroutine function, flagged ``async_capable``. Django adapts every middleware to
+the mode of the request: a sync-only middleware in an ASGI stack runs in a worker thread (a
+hop per request). Whether that serialises concurrent requests depends on the version: in 3.1
+and 3.2 all requests share one such thread; from 4.0 each request gets its own. Django's own
+middleware (``MiddlewareMixin``) is both sync- and async-capable from 3.1.
+
+Requests go through Django's ASGI application with the MIDDLEWARE setting of each test.
+"""
+import asyncio
+import inspect
+import threading
+import time
+
+import httpx
+import pytest
+from django.test import override_settings
+
+from fixture_app import middleware as mw
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+K, T = 4, 0.3
+ASYNC_ONLY, SYNC_ONLY = "fixture_app.middleware.async_only", "fixture_app.middleware.sync_only"
+DEFAULT_MIDDLEWARE = [  # what `startproject` puts in settings.py
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+
+@pytest.fixture
+def stack():
+    """``stack([...])`` -> an httpx client on Django's ASGI app built with that MIDDLEWARE."""
+    from django.core.asgi import get_asgi_application
+
+    overrides = []
+
+    def build(middleware):
+        override = override_settings(MIDDLEWARE=middleware)
+        override.enable()
+        overrides.append(override)
+        mw.EVENTS.clear()
+        app = get_asgi_application()
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=30)
+
+    yield build
+    for override in reversed(overrides):
+        override.disable()
+
+
+async def concurrently(client, url):
+    start = time.perf_counter()
+    await asyncio.gather(*[client.get(url) for _ in range(K)])
+    return time.perf_counter() - start
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["middleware.django-supports-async-middleware", "middleware.get-response-is-awaitable",
+                              "middleware.async-middleware-runs-before-and-after-view"])
+async def test_an_async_middleware_runs_on_the_loop_around_the_view(stack, observe):
+    """An async-only middleware runs on the event loop's thread, before and after the view;
+    ``await get_response(request)`` gives the response. 3.1+."""
+    async with stack([ASYNC_ONLY]) as client:
+        response = await client.get("/concurrency/async-sleep/?s=0")
+    assert response.status_code == 200
+    assert [what for what, _ in mw.EVENTS] == ["before", "after"]
+    assert {thread for _, thread in mw.EVENTS} == {threading.get_ident()}
+    observe(order="before, view, after", thread="event loop")
+
+
+@pytest.mark.django("<3.1")
+@pytest.mark.claims(refutes=["middleware.django-supports-async-middleware"])
+def test_there_is_no_async_middleware_support_in_3_0():
+    """Django 3.0 has none of the async middleware machinery (no ``async_capable`` handling,
+    no ``async_only_middleware``). 3.0."""
+    from django.utils import decorators
+
+    assert not hasattr(decorators, "async_only_middleware")
+
+
+@pytest.mark.parametrize("relation", [
+    pytest.param("confirms", id="3.0", marks=[
+        pytest.mark.django("<3.1"), pytest.mark.claims(confirms=["middleware.much-middleware-is-sync-only"])]),
+    pytest.param("refutes", id="3.1+", marks=[
+        pytest.mark.django(">=3.1"), pytest.mark.claims(refutes=["middleware.much-middleware-is-sync-only"])]),
+])
+def test_which_of_djangos_default_middleware_can_run_async(relation, observe):
+    """The seven middleware of a new project all build on ``MiddlewareMixin``, which is sync-
+    *and* async-capable from 3.1. In 3.0 they are sync-only."""
+    from django.utils.module_loading import import_string
+
+    capable = [getattr(import_string(path), "async_capable", False) for path in DEFAULT_MIDDLEWARE]
+    observe(async_capable=f"{sum(capable)} of {len(capable)}")
+    assert all(capable) if relation == "refutes" else not any(capable)
+
+
+@pytest.mark.parametrize("relation", [
+    pytest.param("confirms", id="3.1-3.2", marks=[
+        pytest.mark.django(">=3.1,<4.0"),
+        pytest.mark.claims(confirms=["middleware.sync-middleware-blocks-async-views"])]),
+    pytest.param("refutes", id="4.0+", marks=[
+        pytest.mark.django(">=4.0"),
+        pytest.mark.claims(refutes=["middleware.sync-middleware-blocks-async-views"])]),
+])
+async def test_a_sync_only_middleware_in_front_of_an_async_view(relation, stack, observe):
+    """K concurrent requests to an async view that awaits T, behind one sync-only middleware.
+    3.1–3.2: the middleware's single shared thread waits for each view in turn, so the requests
+    take K·T. From 4.0 each request has its own thread: about T."""
+    async with stack([SYNC_ONLY]) as client:
+        elapsed = await concurrently(client, f"/concurrency/async-sleep/?s={T}")
+    threads = {thread for _, thread in mw.EVENTS}
+    observe(ratio=round(elapsed / (K * T), 2), middleware_threads=len(threads))
+    assert threading.get_ident() not in threads  # the sync middleware ran off the loop
+    if relation == "confirms":
+        assert elapsed >= 0.9 * K * T
+    else:
+        assert elapsed <= 0.6 * K * T
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["middleware.async-capable-middleware-unblocks"])
+async def test_an_async_middleware_in_front_of_an_async_view_keeps_requests_concurrent(stack, observe):
+    """The same K requests behind an async-only middleware: about T in all. 3.1+."""
+    async with stack([ASYNC_ONLY]) as client:
+        elapsed = await concurrently(client, f"/concurrency/async-sleep/?s={T}")
+    observe(ratio=round(elapsed / (K * T), 2))
+    assert elapsed <= 0.6 * K * T
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(refutes=["middleware.sample-a1-simple-async-middleware"])
+def test_sample_class_with_async_call_taking_get_response_cannot_be_loaded(stack, observe):
+    """A1's ``SimpleAsyncMiddleware`` has no ``__init__(get_response)``: Django cannot even
+    build the middleware chain (TypeError when the handler loads it). 3.1+."""
+    with pytest.raises(TypeError) as excinfo:
+        stack(["fixture_app.middleware.SimpleAsyncMiddleware"])
+    observe(raised=f"TypeError: {excinfo.value}")
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(refutes=["middleware.sample-a3-async-middleware-factory"])
+async def test_sample_async_def_factory_breaks_every_request(stack, observe):
+    """A3's factory is ``async def``: Django calls it once and gets a coroutine, not a
+    middleware, and every request then fails: a 500 (TypeError: 'coroutine' object is not
+    callable). 3.1+."""
+    async with stack(["fixture_app.middleware.async_middleware"]) as client:
+        response = await client.get("/concurrency/async-sleep/?s=0")
+    assert response.status_code == 500 and mw.EVENTS == []
+    observe(status=500)
+    close_coroutines_in(client._transport.app._middleware_chain)
+
+
+def close_coroutines_in(function, seen=None):
+    """Close the coroutine the async factory returned, found in the middleware chain's closures,
+    so Python does not warn about it later, in another test."""
+    seen = seen if seen is not None else set()
+    if id(function) in seen:
+        return
+    seen.add(id(function))
+    inner = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
+    inner += [getattr(function, "func", None)]  # asgiref's SyncToAsync wrapper keeps it here
+    for value in inner:
+        if inspect.iscoroutine(value):
+            value.close()
+        elif callable(value):
+            close_coroutines_in(value, seen)
