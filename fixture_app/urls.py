@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fixture_app.views import concurrency, orm, soo, transactions
+from fixture_app.views import concurrency, orm, soo, transactions, views
 
 urlpatterns = [
     path("soo/sync-orm/", soo.count_posts_sync_orm),
@@ -43,4 +43,11 @@ urlpatterns = [
     path("concurrency/query-and-api-gathered/<int:pk>/", concurrency.query_and_api_gathered),
     path("concurrency/query-then-api/<int:pk>/", concurrency.query_then_api),
     path("concurrency/backend-pid/", concurrency.backend_pid),
+    path("hello/", views.hello_async),
+    path("views/async-view/", views.async_view),
+    path("views/await-print/", views.await_print),
+    path("views/call-print/", views.call_print),
+    path("users/<int:user_id>/", views.AsyncUserView.as_view()),
+    path("views/posts/", views.AsyncPostListView.as_view()),
+    path("views/posts/<int:pk>/", views.AsyncPostDetailView.as_view()),
 ]

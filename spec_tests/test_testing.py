@@ -6,6 +6,7 @@ created with no ``base_url`` and no ASGI transport knows nothing about Django: a
 refused before any request is made. Each test runs a small TestCase with unittest and reads the
 result, as Django's own test runner would.
 """
+import os
 import unittest
 
 import httpx
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def run(case):
     """Run every test of a TestCase class; return the unittest result."""
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
-    return unittest.TextTestRunner(stream=open("/dev/null", "w"), verbosity=0).run(suite)
+    with open(os.devnull, "w") as quiet:
+        return unittest.TextTestRunner(stream=quiet, verbosity=0).run(suite)
 
 
 class AsyncMethodThatFails(TestCase):
