@@ -21,25 +21,25 @@ class SimpleAsyncMiddleware:
         return response
 
 
-# middleware.sample-a3-async-middleware-factory, as written: the *factory* is async def
-async def async_middleware(get_response):
+def recording_middleware(get_response):
+    """The middleware both factories below return: records before and after the view."""
     async def middleware(request):
         record("before")
         response = await get_response(request)
         record("after")
         return response
     return middleware
+
+
+# middleware.sample-a3-async-middleware-factory, as written: the *factory* is async def
+async def async_middleware(get_response):
+    return recording_middleware(get_response)
 
 
 def async_only(get_response):
     """The documented async form: a sync factory returning a coroutine function, flagged
     async-only (django.utils.decorators.async_only_middleware, Django 3.1+)."""
-    async def middleware(request):
-        record("before")
-        response = await get_response(request)
-        record("after")
-        return response
-    return middleware
+    return recording_middleware(get_response)
 
 
 async_only.sync_capable = False
