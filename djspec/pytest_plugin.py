@@ -32,7 +32,7 @@ from djspec import verdicts as vd
 RESULT_SCHEMA = 1
 DRIVERS = ("sqlite3", "psycopg2", "psycopg")
 SPEC_DIR = "spec_tests"
-PACKAGES = ("asgiref", "pytest", "pytest-django", "pytest-asyncio", "hypothesis", "httpx", "requests", "aiohttp", "uvicorn")
+PACKAGES = ("asgiref", "pytest", "pytest-django", "pytest-asyncio", "hypothesis", "httpx", "requests", "aiohttp", "uvicorn", "gunicorn", "daphne", "channels", "aiofiles")
 
 
 def pytest_addoption(parser):

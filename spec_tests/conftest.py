@@ -7,11 +7,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.db import connections
 
 from fixture_app.models import Author, Post
+from spec_tests.clients import AsgiTestClient
 
 
 @pytest.fixture(autouse=True)
@@ -32,38 +34,44 @@ def three_posts(transactional_db):
     return [Post.objects.create(author=author, title=f"post {i}", published=i % 2 == 0) for i in range(3)]
 
 
-def asgi_get():
-    from django.test import AsyncClient  # Django >= 3.1
-
-    client = AsyncClient()
-
-    async def get(*args, **kwargs):
-        return await client.get(*args, **kwargs)
-
-    return async_to_sync(get)
-
-
 @pytest.fixture
 def get_asgi(transactional_db):
     """GET through Django's ASGI AsyncClient only: for timing tests, where one path is enough.
     One warm-up request first, so that importing the views and building the handler (slow on a
     cold, loaded machine) never lands inside a timed request."""
-    get = asgi_get()
+    get = AsgiTestClient().get
     assert get("/concurrency/async-sleep/?s=0").status_code == 200
     return get
 
 
-@pytest.fixture(params=["wsgi", "asgi"])
-def get(request, transactional_db):
-    """GET a URL of fixture_app through Django's WSGI test Client or its ASGI AsyncClient.
+@pytest.fixture
+def asgi_http(transactional_db):
+    """An httpx client that calls Django's ASGI application in this process, the way a server
+    does: the view's exception becomes a 500 response. (The handler touches the database
+    connections at the start and end of each request.)"""
+    from django.core.asgi import get_asgi_application
+    from django.urls import get_resolver
 
-    Both re-raise the view's exception into the test, the way a server would log it.
-    """
+    get_resolver().url_patterns  # import every view now, not inside the first timed request
+    transport = httpx.ASGITransport(app=get_asgi_application())
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60)
+
+
+@pytest.fixture(params=["wsgi", "asgi"])
+def either_client(request, transactional_db):
+    """Django's WSGI test Client or its ASGI AsyncClient (3.1+), both with blocking ``get`` and
+    ``post``. Both re-raise the view's exception into the test, the way a server would log it."""
     if request.param == "wsgi":
         from django.test import Client
 
-        return Client().get
-    return asgi_get()
+        return Client()
+    return AsgiTestClient()
+
+
+@pytest.fixture
+def get(either_client):
+    """GET a URL of fixture_app through the WSGI test Client or the ASGI AsyncClient."""
+    return either_client.get
 
 
 class SQLLog(list):

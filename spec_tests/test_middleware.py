@@ -10,7 +10,6 @@ middleware (``MiddlewareMixin``) is both sync- and async-capable from 3.1.
 Requests go through Django's ASGI application with the MIDDLEWARE setting of each test.
 """
 import asyncio
-import inspect
 import threading
 import time
 
@@ -19,6 +18,7 @@ import pytest
 from django.test import override_settings
 
 from fixture_app import middleware as mw
+from spec_tests.unawaited import close_coroutines_in_closures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -154,20 +154,5 @@ async def test_sample_async_def_factory_breaks_every_request(stack, observe):
         response = await client.get("/concurrency/async-sleep/?s=0")
     assert response.status_code == 500 and mw.EVENTS == []
     observe(status=500)
-    close_coroutines_in(client._transport.app._middleware_chain)
+    close_coroutines_in_closures(client._transport.app._middleware_chain)
 
-
-def close_coroutines_in(function, seen=None):
-    """Close the coroutine the async factory returned, found in the middleware chain's closures,
-    so Python does not warn about it later, in another test."""
-    seen = seen if seen is not None else set()
-    if id(function) in seen:
-        return
-    seen.add(id(function))
-    inner = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
-    inner += [getattr(function, "func", None)]  # asgiref's SyncToAsync wrapper keeps it here
-    for value in inner:
-        if inspect.iscoroutine(value):
-            value.close()
-        elif callable(value):
-            close_coroutines_in(value, seen)

@@ -6,11 +6,16 @@ response. Class-based views may define ``async def`` handlers only from 4.1: bef
 (ListView, DetailView) call their hooks synchronously on every version, so an ``async def
 get_queryset`` hands a coroutine to the template machinery and fails.
 """
+import asyncio
 import inspect
+import threading
 
+import httpx
 import pytest
 
 from fixture_app.models import Author, Post
+from spec_tests.clients import AsgiTestClient
+from spec_tests.unawaited import close_coroutines, close_coroutines_in_traceback
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,16 +147,231 @@ def test_detail_view_with_an_async_get_object_renders_without_the_object(get, ob
     close_coroutines(*(response.context or {}).get("view", None).__dict__.values())
 
 
-def close_coroutines(*values):
-    """Close the never-awaited coroutines among ``values`` and their attributes, so Python does
-    not warn about them later, during some other test."""
-    for value in values:
-        for candidate in [value, *getattr(value, "__dict__", {}).values()]:
-            if inspect.iscoroutine(candidate):
-                candidate.close()
+
+# ------------------------------------------------------------------- what an async view is
 
 
-def close_coroutines_in_traceback(tb):
-    while tb is not None:
-        close_coroutines(*tb.tb_frame.f_locals.values())
-        tb = tb.tb_next
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["views.execution-model-thread-vs-event-loop"])
+def test_a_sync_view_runs_off_the_loop_and_an_async_view_on_it(get_asgi, observe):
+    """A2 1.1 / Q1: under ASGI a sync view runs in a thread with no running event loop, which it
+    holds until it returns; an async view runs on the event loop's own thread. 3.1+."""
+    sync, async_ = get_asgi("/views/where-sync/").json(), get_asgi("/views/where-async/").json()
+    assert sync["running_loop"] is False and async_["running_loop"] is True
+    assert sync["thread_id"] != async_["thread_id"]
+    observe(sync_view_thread=sync["thread"], async_view_thread=async_["thread"])
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["views.view-takes-request-returns-response"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_view_that_returns_no_response_fails(get, kind, observe):
+    """A4 step 1: a view takes the request and returns a response. A view (sync or async) that
+    returns a dict fails the request. Django checks only for None and for a coroutine, so the
+    dict fails later, where the handler first treats it as a response: the error names
+    whatever attribute it missed. 3.1+."""
+    with pytest.raises((AttributeError, TypeError, ValueError)) as excinfo:
+        get(f"/views/returns-a-dict-{kind}/")
+    assert "dict" in str(excinfo.value)
+    observe(raised=f"{type(excinfo.value).__name__}: {excinfo.value}"[:160])
+
+
+@pytest.mark.claims(confirms=["views.python-async-await-basics"])
+def test_two_coroutines_awaiting_sleeps_interleave_on_one_loop():
+    """A4 step 2, plain Python: while one coroutine waits at ``await``, the other runs. The order
+    of events shows it, no clock needed. Every version (no Django involved)."""
+    events = []
+
+    async def task(name):
+        events.append(f"{name} starts")
+        await asyncio.sleep(0.01)
+        events.append(f"{name} ends")
+
+    async def both():
+        await asyncio.gather(task("a"), task("b"))
+
+    asyncio.run(both())
+    assert events == ["a starts", "b starts", "a ends", "b ends"]
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["views.async-call-requires-await"])
+def test_an_async_function_called_without_await_runs_none_of_its_body(get):
+    """A4 step 4: called without ``await``, an async function hands back a coroutine object and
+    its body has not run; awaited, it runs and returns its value. 3.1+."""
+    assert get("/views/call-without-await/").json() == {"returned": "coroutine", "body_ran": False}
+    assert get("/views/call-with-await/").json() == {"returned": "result", "body_ran": True}
+
+
+@pytest.mark.django(">=4.1")
+@pytest.mark.claims(confirms=["views.render-in-async-view"])
+def test_render_in_an_async_view_works_when_the_objects_are_already_fetched(get, three_posts):
+    """A2 6.4: ``render()`` called without await from an async view, with a list the view
+    fetched (``async for``, 4.1+), returns the page."""
+    assert get("/views/render-fetched-posts/").content == b"post 0\npost 1\npost 2\n"
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(refutes=["views.render-in-async-view"])
+def test_render_in_an_async_view_fails_when_the_template_runs_the_query(get, three_posts, observe):
+    """A2 preface: the context holds an unevaluated QuerySet, so the template runs the query on
+    the event loop's thread: SynchronousOnlyOperation. 3.1+."""
+    from django.core.exceptions import SynchronousOnlyOperation
+
+    with pytest.raises(SynchronousOnlyOperation) as excinfo:
+        get("/views/render-lazy-queryset/")
+    observe(raised=f"SynchronousOnlyOperation: {excinfo.value}"[:160])
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["views.async-to-sync-in-sync-view", "views.sample-a2-async-to-sync-view"])
+def test_async_to_sync_in_a_sync_view_returns_the_coroutines_result(get, slow_server):
+    """A2 4.3: a sync view calls ``async_to_sync(async_fetch_data)()`` (aiohttp, here against a
+    local server) and returns the JSON it got: under WSGI (no loop anywhere) and under ASGI (the
+    sync view runs in a thread while the server's loop runs elsewhere). 3.1+."""
+    response = get(f"/views/sync-view-async-to-sync/?url={slow_server}/delay/0")
+    assert response.json() == {"path": "/delay/0", "delay_ms": 0}
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["views.error-handling-like-sync"])
+def test_an_uncaught_http404_gives_the_same_404_from_sync_and_async_views(get):
+    """A2 4.4: errors work as in sync views. An ``Http404`` raised by either kind of view
+    becomes the same 404 response. (Catching DoesNotExist: see the 4.4 sample.) 3.1+."""
+    sync, async_ = get("/views/raise-404-sync/"), get("/views/raise-404-async/")
+    assert sync.status_code == async_.status_code == 404 and sync.content == async_.content
+
+
+# ------------------------------------------------------------------- uploads and CSRF
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["views.request-files-in-async-view"])
+async def test_an_async_view_reads_an_upload_from_request_files(asgi_http):
+    """A2 7.3: ``request.FILES`` works in an async view (a multipart POST through Django's ASGI
+    application). 3.1+."""
+    async with asgi_http:
+        response = await asgi_http.post("/views/upload-parsed-where/", files={"file": ("a.txt", b"x" * 1000)})
+    assert response.json()["size"] == 1000
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(refutes=["views.request-files-in-async-view"])
+async def test_an_async_view_parses_the_upload_synchronously_on_the_loop_thread(asgi_http, observe):
+    """A2 7.3's comment calls reading the upload asynchronous. It is not: ``request.FILES`` is a
+    plain attribute, and the multipart body is parsed when the view first touches it, on the
+    event loop's thread (a running loop, no await). 3.1+."""
+    async with asgi_http:
+        response = await asgi_http.post("/views/upload-parsed-where/", files={"file": ("a.txt", b"x" * 1000)})
+    assert response.json()["running_loop"] is True
+    observe(parsed_on=response.json()["thread"])
+
+
+@pytest.fixture
+def csrf_checked(settings):
+    """CSRF protection as in a real project: the middleware, and clients that do not skip it."""
+    settings.MIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware"]
+    return {"enforce_csrf_checks": True}
+
+
+@pytest.mark.django(">=5.0")
+@pytest.mark.claims(confirms=["views.csrf-exempt-on-async-view"])
+def test_csrf_exempt_keeps_an_async_view_async_from_5_0(csrf_checked, observe):
+    """A2 7.3 decorates its async upload view with ``@csrf_exempt``. From 5.0 the decorator
+    keeps the view a coroutine function, and a POST without a token reaches it (here: 400, no
+    file), while an undecorated view answers 403."""
+    from fixture_app.views import views
+
+    client = AsgiTestClient(**csrf_checked)
+    assert inspect.iscoroutinefunction(views.async_file_upload)
+    assert client.post("/views/upload-parsed-where/").status_code == 403
+    assert client.post("/views/upload/").status_code == 400
+
+
+@pytest.mark.django(">=3.1,<5.0")
+@pytest.mark.claims(refutes=["views.csrf-exempt-on-async-view"])
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+def test_csrf_exempt_turns_an_async_view_into_a_sync_one_before_5_0(csrf_checked, observe):
+    """3.1–4.2: ``csrf_exempt`` wraps the view in a plain ``def`` that returns the coroutine.
+    Django then takes the view for a sync one and gets a coroutine back: ValueError."""
+    from fixture_app.views import views
+
+    from django.test import Client
+
+    assert not inspect.iscoroutinefunction(views.async_file_upload)
+    with pytest.raises(ValueError, match="didn't return an HttpResponse object") as excinfo:
+        Client(**csrf_checked).post("/views/upload/")
+    observe(raised=str(excinfo.value)[:200])
+    close_coroutines_in_traceback(excinfo.tb)
+
+
+@pytest.mark.claims(confirms=["views.aiofiles-write-in-async-view"])
+def test_aiofiles_writes_in_a_worker_thread_not_on_the_loop(tmp_path, monkeypatch):
+    """A2 7.3 writes the upload with aiofiles. ``await f.write(chunk)`` hands the write of the
+    underlying file to a thread of the loop's executor, so the loop stays free. aiofiles does not
+    depend on Django: every version."""
+    import aiofiles
+
+    async def write():
+        loop_thread = threading.get_ident()
+        async with aiofiles.open(tmp_path / "upload.bin", "wb") as f:
+            real_write, threads = f._file.write, []
+            monkeypatch.setattr(f._file, "write", lambda data: threads.append(threading.get_ident()) or real_write(data))
+            await f.write(b"chunk one")
+            await f.write(b"chunk two")
+        return loop_thread, threads
+
+    loop_thread, threads = asyncio.run(write())
+    assert len(threads) == 2 and loop_thread not in threads
+    assert (tmp_path / "upload.bin").read_bytes() == b"chunk onechunk two"
+
+
+# ------------------------------------------------------------------- what a view can return
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["views.jsonresponse-needs-plain-data"])
+def test_jsonresponse_serialises_values_but_not_model_instances(get, observe):
+    """JsonResponse takes rows from ``values()``; model instances are a TypeError ("Object of
+    type Author is not JSON serializable"). 3.1+."""
+    ada = Author.objects.create(name="Ada")
+    assert get("/views/json-of-values/").json() == {"authors": [{"id": ada.pk, "name": "Ada"}]}
+    with pytest.raises(TypeError, match="not JSON serializable") as excinfo:
+        get("/views/json-of-instances/")
+    observe(raised=f"TypeError: {excinfo.value}")
+
+
+@pytest.mark.django(">=4.2")
+@pytest.mark.claims(confirms=["views.streaming-response-async-iterator"])
+async def test_a_streaming_response_streams_an_async_generator_under_asgi(transactional_db):
+    """From 4.2 an async generator can feed a StreamingHttpResponse; Django's ASGI application
+    sends its chunks (read here through httpx, as a server's client would)."""
+    from django.core.asgi import get_asgi_application
+
+    transport = httpx.ASGITransport(app=get_asgi_application())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/views/stream-async-iterator/")
+    assert response.status_code == 200 and response.text == "chunk 0\nchunk 1\nchunk 2\n"
+
+
+@pytest.mark.django(">=4.2")
+@pytest.mark.claims(confirms=["views.streaming-response-async-iterator"])
+def test_a_streaming_response_consumes_an_async_generator_with_a_warning_under_wsgi(transactional_db, observe):
+    """4.2+: under WSGI the same response is consumed synchronously, with a warning saying so."""
+    from django.test import Client
+
+    response = Client().get("/views/stream-async-iterator/")
+    with pytest.warns(Warning, match="must consume asynchronous iterators") as warned:
+        body = b"".join(response)  # what a WSGI server does with the response
+    assert body == b"chunk 0\nchunk 1\nchunk 2\n"
+    observe(warning=str(warned[0].message)[:160])
+
+
+@pytest.mark.django(">=3.1,<4.2")
+@pytest.mark.claims(refutes=["views.streaming-response-async-iterator"])
+def test_a_streaming_response_rejects_an_async_generator_before_4_2(get, observe):
+    """3.1–4.1: StreamingHttpResponse iterates its content with ``iter()``, which an async
+    generator does not support: TypeError in the view."""
+    with pytest.raises(TypeError, match="not iterable") as excinfo:
+        get("/views/stream-async-iterator/")
+    observe(raised=f"TypeError: {excinfo.value}")
