@@ -182,3 +182,25 @@ def slow_server():
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def real_servers():
+    """The servers the articles name (djspec/servers.py: uvicorn, daphne, gunicorn with uvicorn
+    workers, gunicorn sync and gthread), each a real process on 127.0.0.1 serving fixture_app.
+    All start together, once per session, on first use; all stop at the end of the session, and
+    a watchdog stops them if the session dies. Maps each name to its ``Server`` (``.url``,
+    ``.log_tail()``)."""
+    from djspec import servers
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    started = []
+    try:
+        for name in servers.COMMANDS:
+            started.append(servers.Server(name, cwd=root).start())
+        yield {server.name: server.wait_ready() for server in started}
+    finally:
+        for server in started:
+            server.terminate()
+        for server in started:
+            server.stop()

@@ -13,10 +13,6 @@ reports the thread it ran on.
   request waits. ``run_in_executor`` moves it off the loop.
 """
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -123,51 +119,14 @@ async def test_a_requests_call_in_an_async_view_stops_the_loop_until_the_respons
 # ------------------------------------------------------------------- a real server: uvicorn
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def uvicorn_server():
-    """uvicorn serving fixture_app.asgi on 127.0.0.1, in its own process; always stopped."""
-    port = free_port()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="fixture_app.settings")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "fixture_app.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/concurrency/async-sleep/?s=0", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not start: {proc.stdout.read().decode()[-2000:]}")
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.serves-others-while-awaiting"])
-async def test_uvicorn_serves_concurrent_requests_to_an_async_view_together(uvicorn_server, observe):
+async def test_uvicorn_serves_concurrent_requests_to_an_async_view_together(real_servers, observe):
     """Under a real uvicorn process, K concurrent HTTP requests to an async view that awaits T
     take about T, served by one thread. 3.1+."""
     from importlib.metadata import version
 
-    async with httpx.AsyncClient(base_url=uvicorn_server, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=real_servers["uvicorn"].url, timeout=30) as client:
         elapsed, threads = await concurrently(client, f"/concurrency/async-sleep/?s={T}")
     observe(ratio=round(elapsed / (K * T), 2), threads=len(threads), uvicorn=version("uvicorn"))
     assert elapsed <= PARALLEL and len(threads) == 1
