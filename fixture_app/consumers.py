@@ -51,9 +51,9 @@ class ChatConsumerTextOrBytes(ChatConsumer):
 
 
 class GatedEchoConsumer(AsyncWebsocketConsumer):
-    """Echoes each text frame with the thread that handled it; the frame ``wait`` first awaits
-    ``gate`` (an asyncio.Event passed with ``as_asgi(gate=...)``), so a test can hold one
-    handler suspended and watch another connection being served meanwhile."""
+    """Echoes each text frame with the thread that handled it. For the frame ``wait`` it first
+    sends ``waiting`` and awaits ``gate`` (an asyncio.Event passed with ``as_asgi(gate=...)``),
+    so a test can hold one handler suspended and watch another connection served meanwhile."""
 
     def __init__(self, *args, gate=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +64,7 @@ class GatedEchoConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data == "wait":
+            await self.send(text_data=f"waiting {threading.get_ident()}")
             await self.gate.wait()
         await self.send(text_data=f"{text_data} {threading.get_ident()}")
 

@@ -3,6 +3,7 @@ written, and the forms Django documents. Each records what ran, and on which thr
 ``EVENTS`` so a test can read the order of events and the threads."""
 import threading
 
+from django.utils.deprecation import MiddlewareMixin
 
 EVENTS = []
 
@@ -56,3 +57,14 @@ def sync_only(get_response):
 
 sync_only.sync_capable = True
 sync_only.async_capable = False
+
+
+class OldStyleMiddleware(MiddlewareMixin):
+    """A MiddlewareMixin middleware with sync hooks, as most third-party middleware is."""
+
+    def process_request(self, request):
+        record("process_request")
+
+    def process_response(self, request, response):
+        record("process_response")
+        return response

@@ -156,3 +156,42 @@ async def test_sample_async_def_factory_breaks_every_request(stack, observe):
     observe(status=500)
     close_coroutines_in_closures(client._transport.app._middleware_chain)
 
+
+
+def thread_switches(events):
+    """How often consecutive middleware events ran on different threads."""
+    threads = [thread for _, thread in events]
+    return sum(1 for a, b in zip(threads, threads[1:]) if a != b)
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["middleware.async-stack-more-efficient"])
+@pytest.mark.parametrize("sync_middleware", [0, 1, 2])
+async def test_each_sync_only_middleware_in_an_async_stack_adds_two_thread_switches(stack, sync_middleware, observe):
+    """A1 (and A4): async middleware serve async views more efficiently than sync ones. The work
+    behind that: each sync-only middleware between async ones moves every request off the loop
+    to a worker thread and back, two thread switches per request; an all-async stack has none.
+    The time per request is recorded, not asserted (it is noise-sized). 3.1+."""
+    layers = [ASYNC_ONLY] + [SYNC_ONLY, ASYNC_ONLY] * sync_middleware
+    async with stack(layers) as client:
+        await client.get("/concurrency/async-sleep/?s=0")
+        mw.EVENTS.clear()
+        assert (await client.get("/concurrency/async-sleep/?s=0")).status_code == 200
+        switches = thread_switches(mw.EVENTS)
+        start = time.perf_counter()
+        for _ in range(20):
+            await client.get("/concurrency/async-sleep/?s=0")
+    observe(thread_switches=switches, ms_per_request=round((time.perf_counter() - start) / 20 * 1000, 2))
+    assert switches == 2 * sync_middleware
+
+
+@pytest.mark.django(">=3.1")
+@pytest.mark.claims(confirms=["middleware.mixin-hooks-run-in-a-thread"])
+async def test_a_middleware_mixin_runs_its_sync_hooks_in_a_thread_around_an_async_view(stack):
+    """A MiddlewareMixin subclass with sync ``process_request``/``process_response``: Django
+    runs both hooks off the loop, in a worker thread, and the async view still answers. 3.1+."""
+    async with stack(["fixture_app.middleware.OldStyleMiddleware"]) as client:
+        response = await client.get("/concurrency/async-sleep/?s=0")
+    assert response.status_code == 200
+    assert [what for what, _ in mw.EVENTS] == ["process_request", "process_response"]
+    assert threading.get_ident() not in {thread for _, thread in mw.EVENTS}
