@@ -7,7 +7,7 @@ port, so envs running in parallel cannot collide), durability switched off. ``in
 Clean-up happens three ways: ``stop()`` at the end of the session (also after Ctrl-C, through
 pytest's clean-up), and a watchdog process that stops the server and deletes the directory if the
 session dies without cleaning up (SIGKILL, a tox time-out). Run as a script, this file *is* that
-watchdog; it imports nothing from the project.
+watchdog; it imports only djspec.process (the standard library) from the project.
 """
 import glob
 import os
@@ -18,6 +18,9 @@ import sys
 import tempfile
 import time
 
+from djspec.process import alive, escalate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORT = 5432  # only names the socket file inside our private socket dir
 SUPERUSER = "djspec"
 
@@ -121,7 +124,7 @@ class Cluster:
         data = os.path.join(self.base, "data")
         # the watchdog first: a run killed during initdb must not leave the directory behind
         self.watchdog = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), str(os.getpid()), self.base],
+            [sys.executable, "-m", "djspec.pgcluster", str(os.getpid()), self.base], cwd=ROOT,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, close_fds=True,
         )
@@ -188,31 +191,8 @@ class Cluster:
 
 def _shutdown(pid, gone, fast_wait=10.0):
     """SIGINT (fast shutdown), then SIGQUIT (immediate), then SIGKILL."""
-    for sig, wait in ((signal.SIGINT, fast_wait), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if gone():
-                return
-            time.sleep(0.05)
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie (our parent died and nobody reaped it yet) counts as gone
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+    steps = ((signal.SIGINT, fast_wait), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0))
+    escalate(lambda sig: os.kill(pid, sig), steps, gone)
 
 
 def _recorded_postmaster(base):
@@ -235,7 +215,7 @@ def watchdog(parent, base):
         return
     postmaster = _recorded_postmaster(base)
     if postmaster:  # only signal the pid this very cluster recorded
-        _shutdown(postmaster, lambda: not _alive(postmaster), fast_wait=3.0)
+        _shutdown(postmaster, lambda: not alive(postmaster), fast_wait=3.0)
     shutil.rmtree(base, ignore_errors=True)
 
 

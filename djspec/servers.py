@@ -4,8 +4,8 @@ session.
 Each server runs in its own session (process group), so stopping it stops its workers too.
 Clean-up happens twice over: ``stop()`` at the end of the test session (also after Ctrl-C), and a
 watchdog process per server that kills the group if the session dies without cleaning up
-(SIGKILL, a tox time-out). Run as a script, this file *is* that watchdog; it imports nothing from
-the project.
+(SIGKILL, a tox time-out). Run as ``python -m djspec.servers``, this file *is* that watchdog; it
+imports only djspec.process (the standard library) from the project.
 
 The servers use SQLite settings: the views they serve in the spec never touch the database, and
 no database credentials reach their environment or their logs.
@@ -20,6 +20,9 @@ import time
 import urllib.error
 import urllib.request
 
+from djspec.process import escalate, group_alive
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = {"asgi": "fixture_app.asgi:application", "wsgi": "fixture_app.wsgi:application"}
 
 # The servers the articles name, as command lines (``{port}`` is filled in).
@@ -75,7 +78,7 @@ class Server:
             stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.watchdog = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), str(os.getpid()), str(self.proc.pid)],
+            [sys.executable, "-m", "djspec.servers", str(os.getpid()), str(self.proc.pid)], cwd=ROOT,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, close_fds=True,
         )
@@ -129,34 +132,17 @@ class Server:
 
 
 def _stop_group(pgid, gone, term_wait=10.0):
-    for sig, wait in ((signal.SIGTERM, term_wait), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if gone():
-                return
-            time.sleep(0.05)
-
-
-def _group_alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+    escalate(lambda sig: os.killpg(pgid, sig), ((signal.SIGTERM, term_wait), (signal.SIGKILL, 5.0)), gone)
 
 
 def watchdog(parent, pgid):
     """Poll until the session that started the server is gone, then stop the server's group."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop() terminates us after stopping
-    while os.getppid() == parent and _group_alive(pgid):
+    while os.getppid() == parent and group_alive(pgid):
         time.sleep(0.2)
-    if _group_alive(pgid):
-        _stop_group(pgid, lambda: not _group_alive(pgid), term_wait=3.0)
+    if group_alive(pgid):
+        _stop_group(pgid, lambda: not group_alive(pgid), term_wait=3.0)
 
 
 if __name__ == "__main__":

@@ -62,8 +62,6 @@ urlpatterns = [
     path("views/user-detail/<int:user_id>/", views.async_user_detail),
     path("views/raise-404-sync/", views.raise_404_sync),
     path("views/raise-404-async/", views.raise_404_async),
-    path("views/bad-view/<int:pk>/", views.bad_view),
-    path("views/good-view/<int:pk>/", views.good_view),
     path("views/bad-list-view/", views.bad_list_view),
     path("views/good-list-view/", views.good_list_view),
     path("views/dashboard-api/", views.user_dashboard_api),

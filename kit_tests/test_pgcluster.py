@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from djspec import db, pgcluster
+from djspec import db, pgcluster, process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINDIR = pgcluster.find_bindir()  # the kit's own tests need the server binaries: no skip if absent
@@ -19,16 +19,11 @@ def _binaries():
 
 
 def gone(pid):
-    return not pgcluster._alive(pid)
+    return not process.alive(pid)
 
 
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+def wait_for(predicate, timeout=20.0):
+    return process.wait_until(predicate, timeout, interval=0.1)
 
 
 def test_cluster_answers_queries_and_stop_removes_everything():

@@ -3,27 +3,21 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
-from djspec import servers
+from djspec import process, servers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def group_gone(pgid):
-    return not servers._group_alive(pgid)
+    return not process.group_alive(pgid)
 
 
 def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    return process.wait_until(predicate, timeout, interval=0.1)
 
 
 def test_an_unknown_server_name_is_a_clear_error():
@@ -55,7 +49,7 @@ def test_a_server_that_cannot_start_says_why():
 OWNER = """
 import sys, time
 sys.path.insert(0, {root!r})
-from djspec import servers
+from djspec import process, servers
 s = servers.Server("gunicorn-uvicorn-workers", cwd={root!r}).start().wait_ready()
 print(s.proc.pid, flush=True)
 time.sleep(600)

@@ -33,8 +33,14 @@ ASYNC_VIEW = "/hello/"  # A2's async def hello_async (3.1+)
 TIMEOUT = 10  # generous: a loaded machine must never fail a test by slowness alone
 RUNSERVER_OPTIONS = {"use_static_handler": False, "insecure_serving": False}
 
-# importing Daphne (Twisted's TLS support) on Python 3.8 warns that cryptography drops 3.8
-pytestmark = pytest.mark.filterwarnings("ignore:Python 3.8 is no longer supported")
+pytestmark = [
+    # Django's handler and Channels' consumers close stale database connections around each
+    # request or message (Channels 4.2+ on every dispatch; its sync consumers on every version),
+    # which touches the connections that earlier tests left open: the database must be allowed
+    pytest.mark.django_db(transaction=True),
+    # importing Daphne (Twisted's TLS support) on Python 3.8 warns that cryptography drops 3.8
+    pytest.mark.filterwarnings("ignore:Python 3.8 is no longer supported"),
+]
 
 
 def channels_version():

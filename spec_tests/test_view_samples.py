@@ -1,4 +1,5 @@
-"""The articles' view samples, run as written (our Author stands in for their User).
+"""The articles' view samples, run as written (our Author stands in for their User). A2 6.3's
+forgotten-await pair is an ORM sample: see test_orm_api.
 
 Most samples use the async ORM methods (``aget``, ``acount``, ``async for``), so they work from
 4.1 and fail before it with the error each test records. Two fail on every version for other
@@ -45,38 +46,6 @@ def test_sample_user_detail_answers_500_for_every_user_before_4_1(get, ada, obse
     response = get(f"/views/user-detail/{ada.pk}/")
     assert response.status_code == 500 and "aget" in response.json()["error"]
     observe(status=500, body=response.json())
-
-
-# ------------------------------------------------------------------- A2 6.3: forgotten await
-
-
-@pytest.mark.django(">=4.1")
-@pytest.mark.claims(confirms=["views.sample-a2-forgot-await-bad-view"])
-@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
-def test_sample_bad_view_fails_on_the_coroutine_it_forgot_to_await(get, ada, observe):
-    """A2 6.3 "wrong": ``aget`` without await gives a coroutine, and reading ``.name`` from it is
-    the AttributeError the article shows. 4.1+."""
-    with pytest.raises(AttributeError, match="'coroutine' object has no attribute 'name'") as excinfo:
-        get(f"/views/bad-view/{ada.pk}/")
-    observe(raised=f"AttributeError: {excinfo.value}")
-    close_coroutines_in_traceback(excinfo.tb)
-
-
-@pytest.mark.django(">=4.1")
-@pytest.mark.claims(confirms=["views.sample-a2-forgot-await-good-view"])
-def test_sample_good_view_awaits_aget_and_answers(get, ada):
-    """A2 6.3 "fixed": awaiting ``aget`` gives the user. 4.1+."""
-    assert get(f"/views/good-view/{ada.pk}/").content == b"Good!"
-
-
-@pytest.mark.django(">=3.1,<4.1")
-@pytest.mark.claims(refutes=["views.sample-a2-forgot-await-bad-view", "views.sample-a2-forgot-await-good-view"])
-@pytest.mark.parametrize("url", ["/views/bad-view/{}/", "/views/good-view/{}/"])
-def test_samples_with_aget_fail_before_4_1_with_or_without_await(get, ada, url, observe):
-    """3.1–4.0: both 6.3 views fail at ``aget`` itself, which does not exist yet."""
-    with pytest.raises(AttributeError, match="no attribute 'aget'") as excinfo:
-        get(url.format(ada.pk))
-    observe(raised=f"AttributeError: {excinfo.value}")
 
 
 # ------------------------------------------------------------------- A2 6.4: async for one query

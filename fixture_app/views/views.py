@@ -178,20 +178,6 @@ async def raise_404_async(request):
     raise Http404("no such thing")
 
 
-# views.sample-a2-forgot-await-bad-view, as written (their id=1 is the URL's pk)
-async def bad_view(request, pk):
-    user = Author.objects.aget(id=pk)
-    print(user.name)
-    return HttpResponse("Bad!")
-
-
-# views.sample-a2-forgot-await-good-view, as written
-async def good_view(request, pk):
-    user = await Author.objects.aget(id=pk)
-    print(user.name)
-    return HttpResponse("Good!")
-
-
 # views.sample-a2-overuse-bad-list-view, as written
 async def bad_list_view(request):
     posts = []
