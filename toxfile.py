@@ -9,9 +9,14 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from tox.plugin import impl
+from tox.report import HandledError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from djspec import anydjango  # noqa: E402
 
 LOG = logging.getLogger("djspec")
 
@@ -60,6 +65,8 @@ def tox_add_core_config(core_conf, state):
 
 @impl
 def tox_add_env_config(env_conf, state):
+    if env_conf.name.startswith("djany"):
+        _choose_any_django(env_conf.name)
     wanted = env_conf["base_python"]
     if wanted and not any(shutil.which(spec) for spec in wanted):
         LOG.error(
@@ -67,3 +74,27 @@ def tox_add_env_config(env_conf, state):
             "Install it (e.g. `pyenv install %s`) or put it on PATH.",
             env_conf.name, " or ".join(wanted), _pyenv_root(), wanted[0].replace("python", ""),
         )
+
+
+_BAD_DJANGO = {}  # env name -> why DJSPEC_DJANGO names nothing installable
+
+
+def _choose_any_django(env_name):
+    """The djany-* envs install the Django that DJSPEC_DJANGO names (djspec/anydjango.py). Config
+    is loaded for every listed env, so a bad spec is only recorded here; ``tox_on_install`` stops
+    the env with the message before anything is installed into it."""
+    try:
+        choice = anydjango.resolve(os.environ.get("DJSPEC_DJANGO"), os.environ.get("DJSPEC_PYTHON"))
+    except anydjango.DjangoSpecError as exc:
+        _BAD_DJANGO[env_name] = str(exc)
+        return
+    os.environ["DJSPEC_DJANGO_REQUIREMENT"] = choice.requirement
+    os.environ["DJSPEC_DJANGO_PYTHON"] = choice.python
+    os.environ["DJSPEC_DJANGO_PG_DRIVER"] = choice.pg_driver
+    LOG.warning("%s: %s", env_name, choice.describe())
+
+
+@impl
+def tox_on_install(tox_env, arguments, section, of_type):
+    if tox_env.name in _BAD_DJANGO:
+        raise HandledError(f"{tox_env.name}: {_BAD_DJANGO[tox_env.name]}")

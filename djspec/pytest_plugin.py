@@ -283,6 +283,27 @@ def _package_versions():
     return out
 
 
+def _django_install():
+    """Exactly which Django this env runs: the version, where it was installed from (the
+    installer's direct_url.json for a wheel, sdist or checkout; else the package index), and
+    what DJSPEC_DJANGO asked for in a djany env."""
+    import django
+    from importlib import metadata
+
+    info = {"version": django.__version__, "requested": os.environ.get("DJSPEC_DJANGO_REQUESTED") or None,
+            "source": "package index"}
+    try:
+        direct = metadata.distribution("django").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        direct, info["source"] = None, f"not installed as a package: {os.path.dirname(django.__file__)}"
+    if direct:
+        data = json.loads(direct)
+        info["source"] = data.get("url")
+        if data.get("vcs_info"):
+            info["commit"] = data["vcs_info"].get("commit_id")
+    return info
+
+
 def _db_group(config):
     try:
         driver = dbsel.required_driver()
@@ -303,6 +324,7 @@ def run_info(config):
         "database": config._djspec_db,
         "db_group": _db_group(config),
         "packages": _package_versions(),
+        "django_install": _django_install(),
         "platform": platform.platform(),
         "started": datetime.datetime.fromtimestamp(config._djspec_started, datetime.timezone.utc).isoformat(),
         "duration_s": round(time.time() - config._djspec_started, 2),

@@ -9,12 +9,12 @@ in-memory layer set for that test: the project's settings name none.
 
 The Channels release depends on the env (the resolver picks it): 3.0.5 with Daphne 3.0.2 for
 Django 3.0–3.1, 4.x for 3.2+ (4.0.0 up to 4.1, 4.3.x from 4.2). Channels 4 moved runserver out
-of Channels into Daphne, so the tests about runserver are gated at 3.2 and check the major
-release they expect.
+of Channels into Daphne: the settings-sample test is gated at 3.2 (and checks the Channels
+major it expects); the ASGI_APPLICATION test installs whichever app provides runserver.
 """
 import asyncio
 import contextlib
-import inspect
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +26,7 @@ from channels.testing import ApplicationCommunicator, HttpCommunicator, Websocke
 
 from fixture_app import routing
 from fixture_app.consumers import ChatConsumer, ChatConsumerTextOrBytes, GatedEchoConsumer
+from spec_tests.unawaited import close_coroutines_in_traceback
 
 IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 SYNC_VIEW = "/concurrency/sync-sleep/?s=0"  # a plain Django view, on every version
@@ -36,8 +37,9 @@ RUNSERVER_OPTIONS = {"use_static_handler": False, "insecure_serving": False}
 pytestmark = [
     # Django's handler and Channels' consumers close stale database connections around each
     # request or message (Channels 4.2+ on every dispatch; its sync consumers on every version),
-    # which touches the connections that earlier tests left open: the database must be allowed
-    pytest.mark.django_db(transaction=True),
+    # which touches the connections that earlier tests left open: the database must be allowed.
+    # No test here writes, so the cheap rollback form is enough.
+    pytest.mark.django_db,
     # importing Daphne (Twisted's TLS support) on Python 3.8 warns that cryptography drops 3.8
     pytest.mark.filterwarnings("ignore:Python 3.8 is no longer supported"),
 ]
@@ -113,13 +115,11 @@ async def test_sample_chat_consumer_delivers_a_text_to_every_connected_client(ch
 
 
 @pytest.mark.claims(refutes=["channels.chat-consumer-sample"])
-async def test_sample_chat_consumer_without_channel_layers_fails_when_a_client_connects(observe):
+async def test_sample_chat_consumer_without_channel_layers_fails_when_a_client_connects(settings, observe):
     """Without CHANNEL_LAYERS (neither article configures one) ``self.channel_layer`` is None and
     connect() raises AttributeError before accepting: the handshake never completes. All
     versions."""
-    from django.conf import settings
-
-    assert not hasattr(settings, "CHANNEL_LAYERS")
+    del settings.CHANNEL_LAYERS  # whatever the project's settings say
     client = WebsocketCommunicator(routing.application_with_websocket, "/ws/chat/")
     try:
         await client.send_input({"type": "websocket.connect"})
@@ -306,8 +306,8 @@ async def test_a_sync_websocket_consumer_accepts_and_holds_connections(observe):
 def test_django_under_wsgi_answers_a_websocket_handshake_with_an_ordinary_response(observe):
     """Under WSGI (Django's WSGIHandler, a synchronous setup) a WebSocket handshake is an
     ordinary request: it gets an ordinary HTTP response (here 404), never 101 Switching
-    Protocols, and the exchange is over; WSGI has no way to keep the socket. In-process; real
-    servers are covered by the server tests. All versions."""
+    Protocols, and the exchange is over; WSGI has no way to keep the socket. In-process, through
+    Django's WSGI handler (no server). All versions."""
     from django.test import Client
 
     response = Client().get(
@@ -366,15 +366,6 @@ async def test_sample_asgi_py_serves_the_projects_views_through_the_router(relat
     close_coroutines_in_traceback(excinfo.tb)
 
 
-def close_coroutines_in_traceback(tb):
-    """Close the never-awaited coroutine the failing frames hold, so Python does not warn about
-    it later, in another test."""
-    while tb is not None:
-        for value in tb.tb_frame.f_locals.values():
-            if inspect.iscoroutine(value):
-                value.close()
-        tb = tb.tb_next
-
 
 # ------------------------------------------------------------------------ installing and settings
 
@@ -417,8 +408,6 @@ def test_django_channels_and_daphne_installed_together_load_the_asgi_setup(reque
     done = subprocess.run([sys.executable, "-c", SUBPROCESS_SCRIPT], cwd=str(request.config.rootpath),
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    import json
-
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"status": 200, "settings": "fixture_app.settings"}
     observe(django=metadata.version("django"), channels=channels_version(), daphne=metadata.version("daphne"),
             twisted=metadata.version("twisted"), asgi_py="loads and serves in a fresh interpreter")
