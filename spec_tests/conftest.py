@@ -157,7 +157,9 @@ class SlowHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         kind, _, ms = urlsplit(self.path).path.strip("/").partition("/")
+        started = time.perf_counter()
         time.sleep(int(ms or 0) / 1000)
+        self.server.calls.append((self.path, started, time.perf_counter()))
         status = 500 if kind == "fail" else 200
         body = json.dumps({"path": self.path, "delay_ms": int(ms or 0)}).encode()
         self.send_response(status)
@@ -171,17 +173,32 @@ class SlowHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def slow_server():
+def slow_http_server():
     """A local HTTP server on 127.0.0.1 and a free port, for the articles' "external API" calls.
-    Each request is handled in its own thread, so N concurrent calls can overlap. Yields its base
-    URL; stops at the end of the session."""
+    Each request is handled in its own thread, so N concurrent calls can overlap. It logs every
+    call as (path, start, end) in ``.calls``. Stops at the end of the session."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
     server.daemon_threads = True
+    server.calls = []
     thread = threading.Thread(target=server.serve_forever, name="slow-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def slow_server(slow_http_server):
+    """The slow server's base URL (``/delay/<ms>``, ``/fail/<ms>``)."""
+    return f"http://127.0.0.1:{slow_http_server.server_address[1]}"
+
+
+@pytest.fixture
+def slow_calls(slow_http_server):
+    """The calls the slow server receives during this test, as (path, start, end)."""
+    slow_http_server.calls.clear()
+    return slow_http_server.calls
+
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,9 @@ TIMEOUT = 10  # generous: a loaded machine must never fail a test by slowness al
 RUNSERVER_OPTIONS = {"use_static_handler": False, "insecure_serving": False}
 
 pytestmark = [
+    # Channels' consumers and routers here use no database: once per Django version, in the
+    # SQLite envs (a PostgreSQL env would repeat the same in-memory exchanges).
+    pytest.mark.database("sqlite"),
     # Django's handler and Channels' consumers close stale database connections around each
     # request or message (Channels 4.2+ on every dispatch; its sync consumers on every version),
     # which touches the connections that earlier tests left open: the database must be allowed.

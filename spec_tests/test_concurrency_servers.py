@@ -69,6 +69,7 @@ async def test_concurrent_requests_to_a_sync_view_get_a_thread_each_from_4_0(asg
 
 
 @pytest.mark.django(">=3.1")
+@pytest.mark.database("sqlite")  # the view touches no database: once per Django version
 @pytest.mark.claims(confirms=["concurrency.single-worker-thousands"])
 async def test_one_process_serves_a_thousand_waiting_async_requests_at_once(asgi_http, observe):
     """1000 concurrent requests to an async view that awaits 0.5 s, in one process and one
@@ -119,6 +120,7 @@ async def test_a_requests_call_in_an_async_view_stops_the_loop_until_the_respons
 # ------------------------------------------------------------------- a real server: uvicorn
 
 
+@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.serves-others-while-awaiting"])
 async def test_uvicorn_serves_concurrent_requests_to_an_async_view_together(real_servers, observe):

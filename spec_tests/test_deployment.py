@@ -5,6 +5,10 @@ Every server here is a real process on 127.0.0.1 serving fixture_app, started on
 gunicorn on the WSGI module (sync worker, and gthread with four threads), uvicorn and daphne on
 the ASGI module, and gunicorn with two uvicorn workers.
 
+The servers run views that touch no database (djspec/servers.py gives them SQLite settings), so
+these tests run in the SQLite envs only: in a PostgreSQL env they would repeat the same
+processes and requests. Their claims read n/a in the PostgreSQL columns for that reason.
+
 What the tests find: async views work under every one of them, WSGI included (from 3.1), so
 "async views need ASGI" is wrong. The difference is concurrency: under ASGI concurrent requests to
 a waiting async view overlap; a WSGI sync worker serves them one after another. Django itself
@@ -36,6 +40,7 @@ def server_versions():
     return {name: version(name) for name in ("uvicorn", "daphne", "gunicorn")}
 
 
+@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
 @pytest.mark.django(">=3.1")
 @pytest.mark.parametrize("server", [
     pytest.param("uvicorn", marks=pytest.mark.claims(confirms=[
@@ -60,6 +65,7 @@ def test_the_server_serves_an_async_and_a_sync_view_side_by_side(real_servers, s
     observe(server=server, **server_versions())
 
 
+@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["deployment.wsgi-runs-async-views-one-at-a-time"])
 async def test_a_wsgi_sync_worker_serves_concurrent_async_view_requests_one_after_another(real_servers, observe):
@@ -72,6 +78,7 @@ async def test_a_wsgi_sync_worker_serves_concurrent_async_view_requests_one_afte
     assert elapsed >= 0.9 * K * T
 
 
+@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(refutes=["deployment.perf-depends-on-asgi-config"])
 @pytest.mark.parametrize("server", ASGI_SERVERS)
@@ -86,6 +93,7 @@ async def test_every_asgi_server_overlaps_concurrent_waiting_requests(real_serve
     assert elapsed <= 0.6 * K * T
 
 
+@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
 @pytest.mark.claims(confirms=["deployment.gthread-serves-sync-views"])
 async def test_gthread_workers_serve_concurrent_sync_view_requests_on_threads(real_servers, observe):
     """A0: under gunicorn ``--worker-class gthread --threads 4`` (one process), K concurrent
