@@ -16,6 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 from djspec import registry as reg
+from djspec import diff as dff
+from djspec import report_html
 from djspec import verdicts as vd
 
 DB_ORDER = {"sqlite": 0, "pg": 1, "pg-psycopg2": 2}
@@ -77,6 +79,10 @@ def _cell(claim, run):
     return cell
 
 
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
 def build(registry, runs):
     runs = sorted(runs, key=_env_sort_key)
     envs = [r["run_info"]["env"] for r in runs]
@@ -109,7 +115,7 @@ def build(registry, runs):
     return {
         "coverage": coverage(registry, claims),
         "facts": facts(runs),
-        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "generated": now(),
         "envs": [dict(r["run_info"], exitstatus=r.get("exitstatus"),
                       harness=[{"test": t["nodeid"], "outcome": t["outcome"], "observations": t.get("observations", {})}
                                for t in r["tests"] if not (t["confirms"] or t["refutes"])])
@@ -209,13 +215,6 @@ def coverage(registry, claims):
 
 # ----------------------------------------------------------------------------- renderers
 
-def _db_text(info):
-    db = info["database"]
-    if not db.get("vendor"):
-        return f"{db.get('choice')}: not reached"
-    return f"{db['vendor']} {db['server_version'].split()[0]} · {db['driver']} {db['driver_version']}"
-
-
 def render_coverage_md(cov):
     head = "| claims | " + " | ".join(COVERAGE_STATES) + " |"
     rule = "|" + "---:|" * (len(COVERAGE_STATES) + 1)
@@ -271,7 +270,7 @@ def render_md(report):
     out += ["## Envs", "", "| env | Django | Python | database | tests | verdicts |", "|---|---|---|---|---|---|"]
     for info in report["envs"]:
         counts = report["totals"][info["env"]]
-        out.append(f"| {info['env']} | {info['django']} | {info['python']} | {_db_text(info)} | "
+        out.append(f"| {info['env']} | {info['django']} | {info['python']} | {report_html.db_text(info)} | "
                    f"exit {info.get('exitstatus')} | {', '.join(f'{k} {counts[k]}' for k in vd.ORDER if k in counts)} |")
     groups = list(report["claims"][0]["summary"]) if report["claims"] else []
     for topic in report["topics"]:
@@ -284,27 +283,6 @@ def render_md(report):
                 (f"**from {c['holds_from'][g]}**; " if c["holds_from"].get(g) else "") + c["summary"].get(g, "")
                 for g in groups) + " |")
     return "\n".join(out) + "\n"
-
-
-CSS = """
-body{font:14px/1.4 system-ui,sans-serif;margin:1rem;color:#222}
-table{border-collapse:separate;border-spacing:0}
-th,td{border-bottom:1px solid #ddd;border-right:1px solid #eee;padding:3px 5px;vertical-align:top}
-thead th{position:sticky;top:0;background:#f6f6f6;z-index:2;font-size:12px}
-th.claim,td.claim{position:sticky;left:0;background:#fff;z-index:1;min-width:22rem;max-width:30rem;text-align:left}
-thead th.claim{z-index:3;background:#f6f6f6}
-td.v{font-size:12px;text-align:center;min-width:3.5rem}
-.holds{background:#c8e6c9}.refuted{background:#ffcdd2}.partly{background:#fff3c4}
-.drift{background:#d32f2f;color:#fff;font-weight:bold}.na,.skipped,.untested,.untestable{background:#eee;color:#777}
-tr.topic td{background:#333;color:#fff;font-weight:bold;position:sticky;left:0}
-.small{font-size:12px;color:#555}.src{font-size:12px;color:#555}
-.scroll{overflow-x:auto}table.cov{margin:0 0 1rem}table.cov td,table.cov th{text-align:right}table.cov .l{text-align:left}
-@media print{thead th,th.claim,td.claim{position:static}}
-"""
-
-
-def _css_class(verdict):
-    return {"n/a": "na"}.get(verdict, verdict)
 
 
 def render_coverage_html(cov):
@@ -321,8 +299,8 @@ def render_coverage_html(cov):
                      for t in cov["by_topic"])
     return (f"<h2 id=coverage>Coverage</h2><p>Every checkable statement of the articles is a claim: <b>tested</b> (a test "
             f"links it), <b>untestable</b> (an opinion; the reason is in the registry) or <b>not yet tested</b>.</p>"
-            f"<table class=cov><thead><tr><th class=l>article</th>{head}</tr></thead><tbody>{arts}</tbody></table>"
-            f"<table class=cov><thead><tr><th class=l>topic</th><th>complete</th>{head}</tr></thead><tbody>{topics}</tbody></table>")
+            f"<table class=plain><thead><tr><th class=l>article</th>{head}</tr></thead><tbody>{arts}</tbody></table>"
+            f"<table class=plain><thead><tr><th class=l>topic</th><th>complete</th>{head}</tr></thead><tbody>{topics}</tbody></table>")
 
 
 def render_facts_html(report):
@@ -335,7 +313,7 @@ def render_facts_html(report):
         f"<tr><td class=l title='{e(r['test'])} / {e(r['key'])}'>{e(r['fact'])}</td>"
         + "".join(f"<td>{e(str(r['values'].get(env, '')))}</td>" for env in envs) + "</tr>" for r in rows)
     return (f"<h2 id=facts>Concurrency facts</h2><p>Measured in each env with injected latency. A ratio of about 1 "
-            f"means one after another; about 1/N means fully overlapped.</p><div class=scroll><table class=cov><thead><tr>"
+            f"means one after another; about 1/N means fully overlapped.</p><div class=scroll><table class=plain><thead><tr>"
             f"<th class=l>fact</th>{''.join(f'<th>{e(env)}</th>' for env in envs)}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
@@ -351,55 +329,13 @@ def render_performance_html(perf):
             if (v := r["values"].get(env)) else "<td></td>" for env in perf["envs"])
         body += f"<tr><td class=l>{e(r['fact'])}</td>{cells}</tr>"
     return (f"<h2 id=performance>Performance (benchmark)</h2><p><code>python -m djspec.bench</code>: {perf['repeat']} runs "
-            f"per env; median, and min–max below it.</p><div class=scroll><table class=cov><thead><tr><th class=l>fact</th>"
+            f"per env; median, and min–max below it.</p><div class=scroll><table class=plain><thead><tr><th class=l>fact</th>"
             f"{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def render_html(report):
-    e = html.escape
-    envs = report["envs"]
-    head = "".join(
-        f"<th title='{e(_db_text(i))}; Python {e(i['python'])}'>{e(i['env'])}<br>"
-        f"<span class=small>{e(i['django'])}<br>{e(i['database']['vendor'] or 'not run')}</span></th>" for i in envs)
-    rows = []
-    for topic in report["topics"]:
-        rows.append(f"<tr class=topic><td colspan={len(envs) + 2}>{e(topic['title'])}</td></tr>")
-        for c in (c for c in report["claims"] if c["topic"] == topic["id"]):
-            sources = "<br>".join(e(s["label"]) for s in c["sources"])
-            tests = "<br>".join(
-                f"<a href='../{e(t['file'])}#L{t['line']}'>{e(t['test'].split('::')[-1])}</a> ({t['relation']})"
-                for t in c["tests"])
-            summary = "<br>".join(
-                f"{e(DB_LABEL.get(g, g))}: " + (f"<b>from {e(c['holds_from'][g])}</b>; " if c["holds_from"].get(g) else "") + e(s)
-                for g, s in c["summary"].items())
-            cells = []
-            for info in envs:
-                cell = c["cells"][info["env"]]
-                detail = "\n".join(cell.get("failures", []) + cell.get("observations", []))
-                short = e(cell["observations"][0][:40]) if cell.get("observations") else ""
-                cells.append(f"<td class='v {_css_class(cell['verdict'])}' title='{e(detail)}'>{e(cell['verdict'])}"
-                             f"{'<br><span class=small>' + short + '</span>' if short and cell['verdict'] != 'n/a' else ''}</td>")
-            rows.append(
-                f"<tr id='{e(c['id'])}'><td class=claim><b>{e(c['id'])}</b> <span class=small>[{e(c['kind'])}]</span><br>"
-                f"{e(c['statement'])}<div class=src>{sources}</div><div class=small>{tests}</div></td>"
-                f"<td class=small>{summary}</td>{''.join(cells)}</tr>")
-    drift = "".join(f"<li><a href='#{e(cid)}'>{e(cid)}</a> on {e(env)}</li>" for env, cid in report["drift"])
-    not_run = "".join(f"<li>{e(env)}: <code>{e(error)}</code></li>" for env, error in report["not_run"])
-    return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
-<title>django-async-spec verdict matrix</title><style>{CSS}</style></head><body>
-<h1>django-async-spec: what the articles claim about async Django, checked</h1>
-<p>Generated {e(report['generated'])} from {len(envs)} envs. Each cell is derived from the tests that ran in that env:
-<b>holds</b> / <b>refuted</b> / <b>partly</b> (some tests confirm, some refute) / <b>n/a</b> (no test applies to that
-version) / <b>drift</b> (a test failed: Django no longer does what the spec recorded). Hover a cell for what the tests saw.</p>
-{'<h2>Envs that did not run</h2><ul>' + not_run + '</ul>' if not_run else ''}
-{'<h2>Drift</h2><ul>' + drift + '</ul>' if drift else ''}
-{render_coverage_html(report['coverage'])}
-{render_facts_html(report)}
-{render_performance_html(report.get('performance'))}
-<h2>Verdict matrix</h2>
-<table><thead><tr><th class=claim>claim · sources · tests</th><th>summary</th>{head}</tr></thead>
-<tbody>{''.join(rows)}</tbody></table></body></html>
-"""
+    return report_html.render(report, render_coverage_html(report["coverage"]), render_facts_html(report),
+                              render_performance_html(report.get("performance")))
 
 
 def test_totals(runs):
@@ -419,19 +355,40 @@ def terminal_summary(report):
     width = max((len(i["env"]) for i in report["envs"]), default=10)
     for info in report["envs"]:
         counts = report["totals"][info["env"]]
-        lines.append(f"{info['env']:<{width}}  Django {info['django']:<8} {_db_text(info):<40} "
+        lines.append(f"{info['env']:<{width}}  Django {info['django']:<8} {report_html.db_text(info):<40} "
                      + ", ".join(f"{k} {counts[k]}" for k in vd.ORDER if k in counts))
     return "\n".join(lines)
 
 
+def previous_run(history_dir: Path, report):
+    """What changed since the newest run in the history (None when there is none)."""
+    earlier = sorted(p for p in Path(history_dir).glob("*.json") if p.stem < _history_name(report))
+    if not earlier:
+        return None
+    try:
+        previous = dff.load(earlier[-1])
+        return {"previous": previous["generated"], "columns": dff.compare(previous, dff.snapshot(report))}
+    except dff.DiffError as exc:
+        return {"previous": earlier[-1].stem, "error": str(exc)}
+
+
+def _history_name(report):
+    return report["generated"].replace(":", "").replace("+0000", "Z")
+
+
 def write(report, out_dir: Path):
-    """Render everything first, then write each file atomically: never a half-written report."""
+    """Render everything first, then write each file atomically: never a half-written report.
+    Each run also leaves its snapshot in history/ (what ``python -m djspec.diff`` compares)."""
+    history = out_dir / "history"
+    report["since_previous"] = previous_run(history, report)
     rendered = {
         "report.json": json.dumps(report, indent=1, ensure_ascii=False),
         "report.md": render_md(report),
         "index.html": render_html(report),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
+    history.mkdir(exist_ok=True)
+    rendered[f"history/{_history_name(report)}.json"] = json.dumps(dff.snapshot(report), ensure_ascii=False)
     for name, text in rendered.items():
         tmp = out_dir / (name + ".tmp")
         tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,206 @@
+"""Compare two runs: which claims changed verdict (or what the tests saw) between them.
+
+    python -m djspec.diff OLD NEW [--pair OLD_ENV=NEW_ENV ...] [--json]
+
+OLD and NEW are each a report (report/report.json), a run from the report's history
+(report/history/<time>.json), or a results directory (results/, one <env>.json per env).
+Columns are paired by env name when the two runs share env names (the same envs at two dates);
+otherwise by database when each run has one env per database (two Django versions, e.g. two
+``djany`` runs); ``--pair`` names pairs explicitly.
+
+A verdict change is listed with the claim, both verdicts, and the Django release notes to read
+(every release between the two versions, and the notes the claim cites). An observation counts
+as changed only when it differs in more than its numbers (a timing ratio that moves from 1.01 to
+1.03 is the same observation; a different error message is not).
+
+A claim that one run did not exercise (untested in a partial run, skipped, or an env that did
+not run) is listed as not compared and does not count.
+
+Exit status: 0 no verdict changed, 1 some verdict changed, 2 bad input.
+"""
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from djspec import registry as reg
+from djspec import verdicts as vd
+
+RELEASE_NOTES = "https://docs.djangoproject.com/en/stable/releases/{}/"
+
+
+class DiffError(Exception):
+    pass
+
+
+def snapshot(report):
+    """The part of a report a diff needs (also what the report's history keeps per run)."""
+    return {
+        "generated": report["generated"],
+        "envs": [{k: info.get(k) for k in ("env", "django", "django_minor", "python", "db_group", "django_install")}
+                 for info in report["envs"]],
+        "cells": {c["id"]: {env: {"verdict": cell["verdict"], "observations": cell.get("observations", [])}
+                            for env, cell in c["cells"].items()} for c in report["claims"]},
+    }
+
+
+def load(path):
+    """A snapshot from a report.json, a history file, or a results directory."""
+    path = Path(path)
+    if path.is_dir() and (path / "report.json").is_file() and not any(p.name != "report.json" for p in path.glob("*.json")):
+        path = path / "report.json"
+    if path.is_dir():
+        from djspec import report as rpt  # report imports this module: import it when needed
+
+        try:
+            return snapshot(rpt.build(reg.load(), rpt.load_results(path)))
+        except rpt.ReportError as exc:
+            raise DiffError(str(exc)) from None
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise DiffError(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise DiffError(f"{path}: not JSON ({exc})") from None
+    if isinstance(data, dict) and isinstance(data.get("claims"), list) and "envs" in data:
+        return snapshot(data)
+    if isinstance(data, dict) and isinstance(data.get("cells"), dict) and "envs" in data:
+        return data
+    raise DiffError(f"{path}: not a djspec report, history entry or results directory")
+
+
+def pairs(old, new, explicit=()):
+    """[(old env, new env), ...]: explicit pairs, else shared env names, else one env per database."""
+    old_envs = {e["env"]: e for e in old["envs"]}
+    new_envs = {e["env"]: e for e in new["envs"]}
+    if explicit:
+        out = []
+        for item in explicit:
+            a, sep, b = item.partition("=")
+            if not sep or a not in old_envs or b not in new_envs:
+                raise DiffError(f"--pair {item!r}: give OLD_ENV=NEW_ENV with OLD_ENV one of {sorted(old_envs)} "
+                                f"and NEW_ENV one of {sorted(new_envs)}")
+            out.append((a, b))
+        return out
+    shared = [env for env in old_envs if env in new_envs]
+    if shared:
+        return [(env, env) for env in shared]
+    by_db_old = {}
+    for e in old["envs"]:
+        by_db_old.setdefault(e.get("db_group"), []).append(e["env"])
+    by_db_new = {}
+    for e in new["envs"]:
+        by_db_new.setdefault(e.get("db_group"), []).append(e["env"])
+    out = [(by_db_old[db][0], by_db_new[db][0]) for db in by_db_old
+           if db in by_db_new and len(by_db_old[db]) == 1 and len(by_db_new[db]) == 1]
+    if not out:
+        raise DiffError(f"cannot pair the runs' envs (old: {sorted(old_envs)}, new: {sorted(new_envs)}): "
+                        "they share no env name and no database; name pairs with --pair OLD_ENV=NEW_ENV")
+    return out
+
+
+def _shape(observation):
+    return re.sub(r"\d+(\.\d+)?", "#", observation)
+
+
+def release_notes(old_minor, new_minor, claim):
+    """The release notes to read for a change between two Django minors: every release after the
+    older one up to the newer one, then the notes the claim itself cites."""
+    lo, hi = sorted([old_minor, new_minor], key=vd.version_key)
+    links = [RELEASE_NOTES.format(m) for m in KNOWN_MINORS
+             if vd.version_key(lo) < vd.version_key(m) <= vd.version_key(hi)]
+    if claim is not None:
+        links += [s.doc for s in claim.sources if s.doc and "/releases/" in s.doc and s.doc not in links]
+    return links
+
+
+# a claim that one of the runs did not exercise (a subset was run, a tool was missing, an env did
+# not run) has nothing to compare: listed, never counted as a change
+UNCOMPARED = {vd.UNTESTED, vd.SKIPPED, vd.NOT_RUN}
+KNOWN_MINORS = ["3.0", "3.1", "3.2", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2", "6.0", "6.1", "6.2", "7.0"]
+
+
+def compare(old, new, explicit=(), registry=None):
+    """Every change between the paired columns: verdict changes (they gate) and observation
+    changes (they inform)."""
+    registry = registry or reg.load()
+    old_info = {e["env"]: e for e in old["envs"]}
+    new_info = {e["env"]: e for e in new["envs"]}
+    result = []
+    for a, b in pairs(old, new, explicit):
+        column = {"old": old_info[a], "new": new_info[b], "verdicts": [], "observations": [], "uncompared": [],
+                  "added": [], "removed": []}
+        for cid in sorted(set(old["cells"]) | set(new["cells"])):
+            before, after = old["cells"].get(cid, {}).get(a), new["cells"].get(cid, {}).get(b)
+            if before is None or after is None:
+                (column["added"] if before is None else column["removed"]).append(cid)
+                continue
+            if before["verdict"] != after["verdict"] and {before["verdict"], after["verdict"]} & UNCOMPARED:
+                column["uncompared"].append({"claim": cid, "old": before["verdict"], "new": after["verdict"]})
+            elif before["verdict"] != after["verdict"]:
+                claim = registry.claims.get(cid)
+                column["verdicts"].append({
+                    "claim": cid, "old": before["verdict"], "new": after["verdict"],
+                    "statement": claim.statement.replace("\n", " ") if claim else "",
+                    "release_notes": release_notes(old_info[a]["django_minor"], new_info[b]["django_minor"], claim),
+                    "observed_old": before["observations"], "observed_new": after["observations"],
+                })
+            elif {_shape(o) for o in before["observations"]} != {_shape(o) for o in after["observations"]}:
+                column["observations"].append({"claim": cid, "old": before["observations"], "new": after["observations"]})
+        result.append(column)
+    return result
+
+
+def verdict_changes(columns):
+    return sum(len(c["verdicts"]) for c in columns)
+
+
+def render(columns, old_label, new_label):
+    out = [f"djspec diff: {old_label} -> {new_label}"]
+    for c in columns:
+        o, n = c["old"], c["new"]
+        out.append(f"\n{o['env']} (Django {o['django']}) -> {n['env']} (Django {n['django']}): "
+                   f"{len(c['verdicts'])} verdict change(s), {len(c['observations'])} observation change(s)")
+        for v in c["verdicts"]:
+            out.append(f"  VERDICT {v['claim']}: {v['old']} -> {v['new']}")
+            out.append(f"      {v['statement'][:150]}")
+            for text in v["observed_new"][:2]:
+                out.append(f"      now observed: {text[:150]}")
+            for link in v["release_notes"]:
+                out.append(f"      release notes: {link}")
+        for ch in c["observations"]:
+            out.append(f"  observed {ch['claim']}: {'; '.join(ch['old'])[:100]} -> {'; '.join(ch['new'])[:100]}")
+        if c["uncompared"]:
+            out.append(f"  not compared ({len(c['uncompared'])}: untested, skipped or not run in one of the runs): "
+                       + ", ".join(f"{u['claim']} ({u['old']} -> {u['new']})" for u in c["uncompared"][:10])
+                       + (" ..." if len(c["uncompared"]) > 10 else ""))
+        if c["added"]:
+            out.append(f"  claims only in the new run: {', '.join(c['added'])}")
+        if c["removed"]:
+            out.append(f"  claims only in the old run: {', '.join(c['removed'])}")
+    total = verdict_changes(columns)
+    out.append(f"\n{total} verdict change(s) in {len(columns)} column pair(s)")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m djspec.diff", description=__doc__.splitlines()[0])
+    parser.add_argument("old", help="report.json, history entry or results directory")
+    parser.add_argument("new", help="report.json, history entry or results directory")
+    parser.add_argument("--pair", action="append", default=[], metavar="OLD_ENV=NEW_ENV",
+                        help="compare these two columns (repeatable); default: same env names, else one per database")
+    parser.add_argument("--json", action="store_true", help="print the changes as JSON")
+    args = parser.parse_args(argv)
+    try:
+        old, new = load(args.old), load(args.new)
+        columns = compare(old, new, args.pair)
+    except (DiffError, reg.RegistryError) as exc:
+        print(f"djspec diff: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(columns, indent=1) if args.json else render(columns, args.old, args.new))
+    return 1 if verdict_changes(columns) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
