@@ -111,11 +111,12 @@ def test_sample_dashboard_api_fails_reading_request_user_on_the_loop(logged_in, 
 
 
 @pytest.mark.django(">=4.1")
-@pytest.mark.claims(confirms=["views.sample-a2-dashboard-api"])
+@pytest.mark.claims(confirms=["soo.sync-to-async-wrap-works"])
 def test_sample_dashboard_api_works_once_the_user_is_loaded_off_the_loop(logged_in, ada):
-    """A2 7.1 with its one fix (the user id read through ``sync_to_async``; ``request.auser()``
-    from 5.0 does the same): the five gathered queries give the JSON the article describes.
-    4.1+."""
+    """A2 7.1 as it works, with one fix (the user id read through ``sync_to_async``;
+    ``request.auser()`` from 5.0 does the same): the five gathered queries give the JSON the
+    article describes. This is the sync_to_async wrap at work; the sample as written stays
+    refuted. 4.1+."""
     data = logged_in.get("/views/dashboard-api-working/").json()
     assert data["user"] == {"id": ada.pk, "name": "Ada", "email": "ada@example.com"}
     assert data["stats"] == {"total_orders": 3, "pending_orders": 2, "unread_notifications": 1}
