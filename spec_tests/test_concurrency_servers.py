@@ -73,11 +73,13 @@ async def test_concurrent_requests_to_a_sync_view_get_a_thread_each_from_4_0(asg
 @pytest.mark.claims(confirms=["concurrency.single-worker-thousands"])
 async def test_one_process_serves_a_thousand_waiting_async_requests_at_once(asgi_http, observe):
     """1000 concurrent requests to an async view that awaits 0.5 s, in one process and one
-    thread: they overlap (far below the 500 s they would take one at a time). 3.1+."""
+    thread: they overlap. About 2 s here; the bound is a tenth of the 500 s they would take one
+    at a time, so that a machine busy installing envs (a cold CI run took 11 s) cannot fail it.
+    3.1+."""
     async with asgi_http:
         elapsed, threads = await concurrently(asgi_http, "/concurrency/async-sleep/?s=0.5", k=1000)
     observe(requests=1000, elapsed_s=round(elapsed, 2), threads=len(threads))
-    assert elapsed <= 0.02 * 1000 * 0.5  # 10 s: generous for a loaded 2-core machine
+    assert elapsed <= 0.1 * 1000 * 0.5
     assert len(threads) == 1
 
 
