@@ -78,7 +78,7 @@ class Server:
             stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.watchdog = subprocess.Popen(
-            [sys.executable, "-m", "djspec.servers", str(os.getpid()), str(self.proc.pid)], cwd=ROOT,
+            [sys.executable, "-m", "djspec.servers", str(os.getpid()), str(self.proc.pid), self.log.name], cwd=ROOT,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, close_fds=True,
         )
@@ -135,15 +135,21 @@ def _stop_group(pgid, gone, term_wait=10.0):
     escalate(lambda sig: os.killpg(pgid, sig), ((signal.SIGTERM, term_wait), (signal.SIGKILL, 5.0)), gone)
 
 
-def watchdog(parent, pgid):
-    """Poll until the session that started the server is gone, then stop the server's group."""
+def watchdog(parent, pgid, log_path):
+    """Poll until the session that started the server is gone, then stop the server's group
+    and delete its log."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop() terminates us after stopping
     while os.getppid() == parent and group_alive(pgid):
         time.sleep(0.2)
     if group_alive(pgid):
         _stop_group(pgid, lambda: not group_alive(pgid), term_wait=3.0)
+    if os.getppid() != parent:  # only after a dead session: stop() deletes the log itself
+        try:
+            os.unlink(log_path)
+        except OSError:
+            pass
 
 
 if __name__ == "__main__":
-    watchdog(int(sys.argv[1]), int(sys.argv[2]))
+    watchdog(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])

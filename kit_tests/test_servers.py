@@ -51,7 +51,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 from djspec import process, servers
 s = servers.Server("gunicorn-uvicorn-workers", cwd={root!r}).start().wait_ready()
-print(s.proc.pid, flush=True)
+print(s.proc.pid, s.log.name, flush=True)
 time.sleep(600)
 """
 
@@ -60,11 +60,13 @@ time.sleep(600)
 def test_a_session_killed_mid_run_leaves_no_server_behind(sig):
     owner = subprocess.Popen([sys.executable, "-c", OWNER.format(root=ROOT)], stdout=subprocess.PIPE, text=True)
     try:
-        pgid = int(owner.stdout.readline())
-        assert not group_gone(pgid)
+        pgid, log = owner.stdout.readline().split()
+        pgid = int(pgid)
+        assert not group_gone(pgid) and os.path.exists(log)
         owner.send_signal(sig)
         owner.wait(10)
         assert wait_for(lambda: group_gone(pgid)), f"server group {pgid} outlived its session"
+        assert wait_for(lambda: not os.path.exists(log)), f"the server's log {log} outlived its session"
     finally:
         owner.kill()
         owner.wait()
