@@ -19,17 +19,10 @@ import time
 import httpx
 import pytest
 
+from spec_tests.timing import concurrently
+
 K, T = 4, 0.3  # four requests that each wait 0.3 s: 1.2 s one at a time, about 0.3 s interleaved
 SERIAL, PARALLEL = 0.9 * K * T, 0.6 * K * T
-
-
-async def concurrently(client, url, k=K):
-    """Send k requests at once; return (elapsed seconds, the set of threads that served them)."""
-    start = time.perf_counter()
-    responses = await asyncio.gather(*[client.get(url) for _ in range(k)])
-    elapsed = time.perf_counter() - start
-    assert {r.status_code for r in responses} == {200}, [r.text[:200] for r in responses]
-    return elapsed, {r.json()["thread"] for r in responses}
 
 
 @pytest.mark.django(">=3.1")
@@ -38,7 +31,7 @@ async def test_concurrent_requests_to_an_async_view_interleave_on_the_loop_threa
     """K requests to an async view that awaits T: about T in all, every one on the loop's own
     thread. 3.1+."""
     async with asgi_http:
-        elapsed, threads = await concurrently(asgi_http, f"/concurrency/async-sleep/?s={T}")
+        elapsed, threads = await concurrently(asgi_http, f"/concurrency/async-sleep/?s={T}", k=K)
     observe(ratio=round(elapsed / (K * T), 2), threads=len(threads))
     assert elapsed <= PARALLEL
     assert threads == {threading.get_ident()}
@@ -51,7 +44,7 @@ async def test_concurrent_requests_to_a_sync_view_take_turns_on_one_thread_befor
     """Django 3.0–3.2 under ASGI: all sync views of the process share one worker thread, so K
     concurrent requests that each wait T take K·T."""
     async with asgi_http:
-        elapsed, threads = await concurrently(asgi_http, f"/concurrency/sync-sleep/?s={T}")
+        elapsed, threads = await concurrently(asgi_http, f"/concurrency/sync-sleep/?s={T}", k=K)
     observe(ratio=round(elapsed / (K * T), 2), threads=len(threads))
     assert elapsed >= SERIAL and len(threads) == 1
 
@@ -63,7 +56,7 @@ async def test_concurrent_requests_to_a_sync_view_get_a_thread_each_from_4_0(asg
     """From 4.0 each request's sync code runs in a thread of its own: K concurrent requests to a
     sync view that waits T take about T, on K threads, in one process."""
     async with asgi_http:
-        elapsed, threads = await concurrently(asgi_http, f"/concurrency/sync-sleep/?s={T}")
+        elapsed, threads = await concurrently(asgi_http, f"/concurrency/sync-sleep/?s={T}", k=K)
     observe(ratio=round(elapsed / (K * T), 2), threads=len(threads))
     assert elapsed <= PARALLEL and len(threads) == K
 
@@ -131,7 +124,7 @@ async def test_uvicorn_serves_concurrent_requests_to_an_async_view_together(real
     from importlib.metadata import version
 
     async with httpx.AsyncClient(base_url=real_servers["uvicorn"].url, timeout=30) as client:
-        elapsed, threads = await concurrently(client, f"/concurrency/async-sleep/?s={T}")
+        elapsed, threads = await concurrently(client, f"/concurrency/async-sleep/?s={T}", k=K)
     observe(ratio=round(elapsed / (K * T), 2), threads=len(threads), uvicorn=version("uvicorn"))
     assert elapsed <= PARALLEL and len(threads) == 1
 

@@ -9,7 +9,6 @@ middleware (``MiddlewareMixin``) is both sync- and async-capable from 3.1.
 
 Requests go through Django's ASGI application with the MIDDLEWARE setting of each test.
 """
-import asyncio
 import threading
 import time
 
@@ -18,6 +17,7 @@ import pytest
 from django.test import override_settings
 
 from fixture_app import middleware as mw
+from spec_tests.timing import concurrently
 from spec_tests.unawaited import close_coroutines_in_closures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,12 +53,6 @@ def stack():
     yield build
     for override in reversed(overrides):
         override.disable()
-
-
-async def concurrently(client, url):
-    start = time.perf_counter()
-    await asyncio.gather(*[client.get(url) for _ in range(K)])
-    return time.perf_counter() - start
 
 
 @pytest.mark.django(">=3.1")
@@ -114,7 +108,7 @@ async def test_a_sync_only_middleware_in_front_of_an_async_view(relation, stack,
     3.1–3.2: the middleware's single shared thread waits for each view in turn, so the requests
     take K·T. From 4.0 each request has its own thread: about T."""
     async with stack([SYNC_ONLY]) as client:
-        elapsed = await concurrently(client, f"/concurrency/async-sleep/?s={T}")
+        elapsed, _ = await concurrently(client, f"/concurrency/async-sleep/?s={T}", k=K)
     threads = {thread for _, thread in mw.EVENTS}
     observe(ratio=round(elapsed / (K * T), 2), middleware_threads=len(threads))
     assert threading.get_ident() not in threads  # the sync middleware ran off the loop
@@ -129,7 +123,7 @@ async def test_a_sync_only_middleware_in_front_of_an_async_view(relation, stack,
 async def test_an_async_middleware_in_front_of_an_async_view_keeps_requests_concurrent(stack, observe):
     """The same K requests behind an async-only middleware: about T in all. 3.1+."""
     async with stack([ASYNC_ONLY]) as client:
-        elapsed = await concurrently(client, f"/concurrency/async-sleep/?s={T}")
+        elapsed, _ = await concurrently(client, f"/concurrency/async-sleep/?s={T}", k=K)
     observe(ratio=round(elapsed / (K * T), 2))
     assert elapsed <= 0.6 * K * T
 
