@@ -8,6 +8,8 @@ Environment variables (set by tox factors, or by hand):
                         are created and dropped there. Unset: the kit starts a throw-away cluster.
 * ``DJSPEC_PG_DRIVER``  ``psycopg`` or ``psycopg2``: the driver the env must end up using.
 * ``DJSPEC_PG_BINDIR``  where ``initdb``/``postgres`` live, if ``pg_config`` cannot say.
+* ``DJSPEC_CLUSTER_DSN`` set by the kit only, in the environment of a child process it starts
+                        (``child_env``): the throw-away cluster's socket; it holds no secret.
 """
 import os
 import re
@@ -39,6 +41,16 @@ def required_driver():
 
 def user_dsn():
     return os.environ.get("DJSPEC_PG_DSN", "").strip() or None
+
+
+def cluster_dsn():
+    """The throw-away cluster's connection, in a child process the kit started (see child_env)."""
+    return os.environ.get("DJSPEC_CLUSTER_DSN", "").strip() or None
+
+
+def child_env(params: dict) -> dict:
+    """What a child process needs to reach the throw-away cluster at ``params``."""
+    return {"DJSPEC_CLUSTER_DSN": "host={host} port={port} user={user} dbname={dbname}".format(**params)}
 
 
 _KV_SECRET = re.compile(r"\b(password|user)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.I)

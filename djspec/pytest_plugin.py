@@ -7,8 +7,12 @@ Markers (see spec_tests/ for use):
 * ``@pytest.mark.database("pg")``    likewise for the database (``sqlite`` or ``pg``).
 * ``@pytest.mark.driver("psycopg2")`` likewise for the driver the env's Django really uses
   (``sqlite3``, ``psycopg2`` or ``psycopg``).
-* ``@pytest.mark.claims(confirms=[...], refutes=[...])``   the claim ids the test bears on: a
-  pass *confirms* or *refutes* each. Every spec test links at least one claim.
+* ``@pytest.mark.no_database``      the test touches no database (a real server, an HTTP fan-out,
+  Channels' in-memory layer): it runs once per Django version, in the SQLite env, and its outcome
+  stands for every database column of that version (the report carries it over).
+* ``@pytest.mark.claims(confirms=[...], refutes=[...], measures=[...])``   the claim ids the test
+  bears on: a pass *confirms* or *refutes* each; *measures* records the claim's quantity without a
+  verdict (a timing no bound can settle on a shared machine). Every spec test links a claim.
 * ``@pytest.mark.harness``           checks the env itself (vendor, driver); links no claim.
 
 The ``observe`` fixture records what the test saw (an exception text, a thread, a time) for the
@@ -26,11 +30,13 @@ from pathlib import Path
 import pytest
 
 from djspec import db as dbsel
+from djspec import gates
 from djspec import registry as reg
 from djspec import verdicts as vd
 
 RESULT_SCHEMA = 1
-DRIVERS = ("sqlite3", "psycopg2", "psycopg")
+CHILD_ENV = pytest.StashKey[dict]()
+DRIVERS = gates.DRIVERS
 SPEC_DIR = "spec_tests"
 PACKAGES = ("asgiref", "pytest", "pytest-django", "pytest-asyncio", "hypothesis", "httpx", "requests", "aiohttp", "uvicorn", "gunicorn", "daphne", "channels", "aiofiles")
 
@@ -48,7 +54,8 @@ def pytest_configure(config):
         "django(spec): the Django versions (X.Y, PEP 440 specifier) this test states behaviour for",
         "database(name): the database ('sqlite' or 'pg') this test states behaviour for",
         "driver(name): the database driver ('sqlite3', 'psycopg2', 'psycopg') this test states behaviour for",
-        "claims(confirms=(), refutes=()): claim ids a pass of this test confirms or refutes",
+        "no_database: the test touches no database; it runs in the SQLite env and stands for every database",
+        "claims(confirms=(), refutes=(), measures=()): claim ids a pass of this test confirms, refutes or measures",
         "harness: a check of the env itself (database vendor, driver); links no claim",
     ):
         config.addinivalue_line("markers", line)
@@ -80,13 +87,30 @@ def _provision_database(config):
     try:
         choice = dbsel.choice()
         if choice == "sqlite":
-            import sqlite3
-
-            return {"choice": "sqlite", "vendor": "sqlite", "server_version": sqlite3.sqlite_version,
-                    "driver": "sqlite3", "driver_version": sqlite3.sqlite_version, "source": "in-memory"}
+            return _provision_sqlite(config)
         return _provision_postgresql(config)
     except dbsel.DatabaseChoiceError as exc:
         raise pytest.UsageError(f"{_env_name()}: {exc}") from None
+
+
+def _provision_sqlite(config):
+    """A file-backed test database, as a deployment runs SQLite: one file that every connection
+    opens on its own (not Django's default in-memory test database, which every connection shares
+    through one cache). It lives in a fresh temp dir, removed at the end of the session."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    from django.conf import settings
+
+    tmp = tempfile.mkdtemp(prefix="djspec-sqlite-")
+    config.add_cleanup(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    target = settings.DATABASES["default"]
+    target["NAME"] = os.path.join(tmp, "djspec.sqlite3")
+    target.setdefault("TEST", {})["NAME"] = os.path.join(tmp, "djspec_test.sqlite3")  # keep Django's TEST defaults
+    return {"choice": "sqlite", "vendor": "sqlite", "server_version": sqlite3.sqlite_version,
+            "driver": "sqlite3", "driver_version": sqlite3.sqlite_version,
+            "source": "file database in a temp dir (djspec_test.sqlite3, removed afterwards)"}
 
 
 def _provision_postgresql(config):
@@ -124,8 +148,9 @@ def _provision_postgresql(config):
             raise dbsel.DatabaseChoiceError(f"could not start a throw-away PostgreSQL from {bindir}: {exc}")
         config.add_cleanup(cluster.stop)
         params = cluster.params()
-        # child processes (a real ASGI server started by a test) find the same cluster
-        os.environ["DJSPEC_PG_DSN"] = "host={host} port={port} user={user} dbname={dbname}".format(**params)
+        # a child process that needs this database gets it explicitly (the database_env fixture),
+        # never through DJSPEC_PG_DSN, which is the user's server and the only DSN scrubbed
+        config.stash[CHILD_ENV] = dbsel.child_env(params)
         source = f"throw-away cluster ({bindir}, run as {cluster.run_as[2] if cluster.run_as else 'current user'})"
         server = cluster.wait_ready(lambda: dbsel.probe(params, driver))
     target = settings.DATABASES["default"]
@@ -147,66 +172,82 @@ def _spec_item(item):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import Version
-
     registry = config._djspec_registry
     minor, database = _django_minor(), dbsel.choice()
-    links, problems = {}, []
+    tests, problems = {}, []
     for item in items:
         if not _spec_item(item):
             continue
-        gates, applies = [], True
-        for mark in item.iter_markers("django"):
-            try:
-                spec = SpecifierSet(mark.args[0])
-            except (IndexError, InvalidSpecifier):
-                problems.append(f"{item.nodeid}: @pytest.mark.django needs a version specifier like '>=4.1'")
-                continue
-            gates.append(f"Django {mark.args[0]}")
-            applies &= spec.contains(Version(minor), prereleases=True)
-        for mark in item.iter_markers("database"):
-            if not mark.args or mark.args[0] not in dbsel.DATABASES:
-                problems.append(f"{item.nodeid}: @pytest.mark.database takes one of {dbsel.DATABASES}")
-                continue
-            gates.append(f"database {mark.args[0]}")
-            applies &= mark.args[0] == database
-        for mark in item.iter_markers("driver"):
-            if not mark.args or mark.args[0] not in DRIVERS:
-                problems.append(f"{item.nodeid}: @pytest.mark.driver takes one of {DRIVERS}")
-                continue
-            gates.append(f"driver {mark.args[0]}")
-            applies &= mark.args[0] == config._djspec_db.get("driver")
-        confirms, refutes = [], []
-        for mark in item.iter_markers("claims"):
-            if mark.args or set(mark.kwargs) - {"confirms", "refutes"}:
-                problems.append(f"{item.nodeid}: use @pytest.mark.claims(confirms=[...], refutes=[...])")
-            confirms += list(mark.kwargs.get("confirms", ()))
-            refutes += list(mark.kwargs.get("refutes", ()))
-        if not (confirms or refutes) and item.get_closest_marker("harness") is None:
-            problems.append(f"{item.nodeid}: a spec test links at least one claim (@pytest.mark.claims)")
-        links[item.nodeid] = confirms + refutes
+        gate = _gate(item, problems)
+        relations = _claim_links(item, problems)
+        tests[item.nodeid] = (gate, sum(relations.values(), []))
         doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
         path, line, _ = item.location
         config._djspec_tests[item.nodeid] = {
             "nodeid": item.nodeid, "file": path, "line": (line or 0) + 1, "name": item.name,
-            "doc": doc[0] if doc else "", "gate": " and ".join(gates) or None, "applies": applies,
-            "confirms": confirms, "refutes": refutes, "outcome": None, "observations": {},
+            "doc": doc[0] if doc else "", "gate": gate.describe(),
+            "applies": gate.applies(minor, database, config._djspec_db.get("driver")),
+            **relations, "no_database": gate.no_database, "outcome": None, "observations": {},
         }
     try:
-        registry.check_links(links)
+        registry.check_links({nodeid: claims for nodeid, (_, claims) in tests.items()})
     except reg.RegistryError as exc:
         problems.append(str(exc))
-    if _whole_spec_collected(config):
-        untested = registry.untested_in_complete_topics(c for ids in links.values() for c in ids)
-        if untested:
-            problems.append(
-                "topics marked complete have testable claims no test links: " + ", ".join(untested)
-            )
+    if _whole_spec_collected(config) and not problems:
+        problems += _matrix_lint(registry, tests)
     if problems:
         message = "djspec: " + "\n  ".join(problems)
         _write_not_run(config, message)
         raise pytest.UsageError(message)
+
+
+def _gate(item, problems):
+    """The test's gate from its django / database / driver / no_database markers."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    found = gates.Gate(no_database=item.get_closest_marker("no_database") is not None)
+    for mark in item.iter_markers("django"):
+        try:
+            SpecifierSet(mark.args[0])
+        except (IndexError, InvalidSpecifier):
+            problems.append(f"{item.nodeid}: @pytest.mark.django needs a version specifier like '>=4.1'")
+            continue
+        found.django.append(mark.args[0])
+    for name, allowed, into in (("database", dbsel.DATABASES, found.databases), ("driver", DRIVERS, found.drivers)):
+        for mark in item.iter_markers(name):
+            if not mark.args or mark.args[0] not in allowed:
+                problems.append(f"{item.nodeid}: @pytest.mark.{name} takes one of {allowed}")
+                continue
+            into.append(mark.args[0])
+    return found
+
+
+def _claim_links(item, problems):
+    """{"confirms": [...], "refutes": [...], "measures": [...]} from the test's claims markers."""
+    relations = {relation: [] for relation in vd.RELATIONS}
+    for mark in item.iter_markers("claims"):
+        if mark.args or set(mark.kwargs) - set(vd.RELATIONS):
+            problems.append(f"{item.nodeid}: use @pytest.mark.claims(confirms=[...], refutes=[...], measures=[...])")
+        for relation in vd.RELATIONS:
+            relations[relation] += list(mark.kwargs.get(relation, ()))
+    if not any(relations.values()) and item.get_closest_marker("harness") is None:
+        problems.append(f"{item.nodeid}: a spec test links at least one claim (@pytest.mark.claims)")
+    return relations
+
+
+def _matrix_lint(registry, tests):
+    """Checks that need the whole spec: complete topics fully tested, and for every claim, on
+    every Django minor of the matrix, a verdict from its whole evidence (djspec/gates.py)."""
+    problems = []
+    untested = registry.untested_in_complete_topics(c for _, claims in tests.values() for c in claims)
+    if untested:
+        problems.append("topics marked complete have testable claims no test links: " + ", ".join(untested))
+    minors = gates.matrix_minors()
+    if _django_minor() not in minors:
+        minors.append(_django_minor())
+    problems += gates.verdict_gaps(tests, minors)
+    problems += gates.unjudged_releases(registry, tests, minors)
+    return problems
 
 
 def _whole_spec_collected(config):
@@ -221,6 +262,14 @@ def pytest_runtest_setup(item):
     record = item.config._djspec_tests.get(item.nodeid)
     if record is not None and not record["applies"]:
         pytest.skip(f"n/a on Django {_django_minor()} / {dbsel.choice()}: this test states behaviour for {record['gate']}")
+
+
+@pytest.fixture(scope="session")
+def database_env(pytestconfig):
+    """The environment variables a child process (a server started by a test) needs to reach
+    this env's database: DJSPEC_DB, and for the throw-away cluster its connection. A user's
+    DJSPEC_PG_DSN reaches children as it is, from the environment."""
+    return {"DJSPEC_DB": dbsel.choice(), **pytestconfig.stash.get(CHILD_ENV, {})}
 
 
 @pytest.fixture
@@ -253,7 +302,7 @@ def pytest_runtest_makereport(item, call):
         record["outcome"] = vd.FAILED if report.when == "call" else vd.ERROR
         crash = getattr(report.longrepr, "reprcrash", None)
         record["message"] = (crash.message if crash else str(report.longrepr))[:2000]
-        moved = record["confirms"] + record["refutes"]
+        moved = record["confirms"] + record["refutes"] + record["measures"]
         if moved:
             report.sections.append((
                 "djspec: drift",

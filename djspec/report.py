@@ -21,7 +21,8 @@ from djspec import report_html
 from djspec import verdicts as vd
 
 DB_ORDER = {"sqlite": 0, "pg": 1, "pg-psycopg2": 2}
-DB_LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL", "pg-psycopg2": "PostgreSQL + psycopg2 (forced)"}
+DB_LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL", "pg-psycopg2": "PostgreSQL + psycopg2 (forced)",
+            "any": "any database"}
 
 
 class ReportError(Exception):
@@ -65,6 +66,10 @@ def _cell(claim, run):
     derived = vd.derive(claim, run["tests"])
     observations, messages = [], []
     for test, _relation in vd.linked_tests(claim.id, run["tests"]):
+        if test.get("carried_from") and test["outcome"] != vd.NOT_APPLICABLE:
+            note = f"database-free test, run in {test['carried_from']}: stands for every database"
+            if note not in observations:
+                observations.append(note)
         for key, value in test.get("observations", {}).items():
             text = f"{key}: {value}"
             if text not in observations:
@@ -83,18 +88,53 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
+def carry_over_database_free(runs):
+    """Database-free tests (``@pytest.mark.no_database``) run only in the SQLite env of a Django
+    version; their outcome stands for every database of that version. Returns the runs with
+    each other env's n/a record of such a test replaced by the SQLite env's record (marked
+    ``carried_from``). The SQLite sibling is the env of the same prefix (dj52-pg <- dj52-sqlite),
+    else one with the same Django version. Without a sibling the records stay n/a."""
+    sqlite = [r for r in runs if r["run_info"].get("db_group") == "sqlite" and not r.get("error")]
+    out = []
+    for run in runs:
+        info = run["run_info"]
+        if info.get("db_group") == "sqlite" or run.get("error"):
+            out.append(run)
+            continue
+        prefix = info["env"].split("-")[0]
+        sibling = next((r for r in sqlite if r["run_info"]["env"].split("-")[0] == prefix), None) or next(
+            (r for r in sqlite if r["run_info"]["django"] == info["django"]), None)
+        if sibling is None:
+            out.append(run)
+            continue
+        carried = {t["nodeid"]: dict(t, carried_from=sibling["run_info"]["env"])
+                   for t in sibling["tests"] if t.get("no_database")}
+        tests = [carried.get(t["nodeid"], t) if t.get("no_database") else t for t in run["tests"]]
+        out.append(dict(run, tests=tests))
+    return out
+
+
+def is_database_free(claim_id, runs):
+    """A claim all of whose linked tests touch no database: one verdict per Django version."""
+    linked = [t for r in runs for t, _ in vd.linked_tests(claim_id, r["tests"])]
+    return bool(linked) and all(t.get("no_database") for t in linked)
+
+
 def build(registry, runs):
-    runs = sorted(runs, key=_env_sort_key)
+    runs = carry_over_database_free(sorted(runs, key=_env_sort_key))
     envs = [r["run_info"]["env"] for r in runs]
     claims = []
     for topic in registry.topics.values():
         for claim in topic.claims:
             cells = {r["run_info"]["env"]: _cell(claim, r) for r in runs}
+            database_free = is_database_free(claim.id, runs)
             groups = {}
             for r in runs:
                 info = r["run_info"]
-                groups.setdefault(info.get("db_group", "?"), []).append(
-                    (info["django_minor"], cells[info["env"]]["verdict"]))
+                group = "any" if database_free else info.get("db_group", "?")
+                if database_free and info.get("db_group") != "sqlite":
+                    continue  # the same outcomes, carried over: summarised once
+                groups.setdefault(group, []).append((info["django_minor"], cells[info["env"]]["verdict"]))
             tests = {}
             for r in runs:
                 for t, relation in vd.linked_tests(claim.id, r["tests"]):
@@ -104,6 +144,7 @@ def build(registry, runs):
             claims.append({
                 "id": claim.id, "topic": topic.id, "kind": claim.kind, "statement": claim.statement,
                 "versions_claimed": claim.versions, "note": claim.note, "untestable": claim.untestable,
+                "database_free": database_free,
                 "sources": [{"article": s.article, "doc": s.doc, "section": s.section,
                              "label": s.label(registry.articles)} for s in claim.sources],
                 "tests": sorted(tests.values(), key=lambda t: (t["file"], t["line"])),
@@ -272,16 +313,18 @@ def render_md(report):
         counts = report["totals"][info["env"]]
         out.append(f"| {info['env']} | {info['django']} | {info['python']} | {report_html.db_text(info)} | "
                    f"exit {info.get('exitstatus')} | {', '.join(f'{k} {counts[k]}' for k in vd.ORDER if k in counts)} |")
-    groups = list(report["claims"][0]["summary"]) if report["claims"] else []
+    groups = list(dict.fromkeys(g for c in report["claims"] for g in c["summary"] if g != "any"))
     for topic in report["topics"]:
         out += ["", f"## {topic['title']}", "", topic["summary"].replace("\n", " "), "",
                 "| claim | sources | " + " | ".join(DB_LABEL.get(g, g) for g in groups) + " |",
                 "|---|---|" + "---|" * len(groups)]
         for c in (c for c in report["claims"] if c["topic"] == topic["id"]):
             srcs = "<br>".join(s["label"] for s in c["sources"])
+            shown = ["any"] * len(groups) if "any" in c["summary"] else groups
             out.append(f"| **{c['id']}**: {c['statement']} | {srcs} | " + " | ".join(
-                (f"**from {c['holds_from'][g]}**; " if c["holds_from"].get(g) else "") + c["summary"].get(g, "")
-                for g in groups) + " |")
+                ("any database: " if g == "any" else "")
+                + (f"**from {c['holds_from'][g]}**; " if c["holds_from"].get(g) else "") + c["summary"].get(g, "")
+                for g in shown) + " |")
     return "\n".join(out) + "\n"
 
 

@@ -10,7 +10,7 @@ import json
 
 from djspec import verdicts as vd
 
-DB_LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL", "pg-psycopg2": "PostgreSQL + psycopg2"}
+DB_LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL", "pg-psycopg2": "PostgreSQL + psycopg2", "any": "any database"}
 DB_COLOR = {"sqlite": "#1565c0", "pg": "#2e7d32", "pg-psycopg2": "#8e24aa"}
 
 # The claims most readers come for, in reading order.
@@ -56,6 +56,7 @@ td.v:hover{outline:2px solid #333}
 .holds{background:#c8e6c9}.refuted{background:#ffcdd2}.partly{background:#fff3c4}
 .drift{background:#d32f2f;color:#fff;font-weight:bold}.not-run{background:#555;color:#fff}
 .na,.skipped,.untested,.untestable{background:#eee;color:#777}
+.measured{background:#e1ecf7}
 tr.topic td{background:#333;color:#fff;font-weight:bold;position:sticky;left:0}
 .small,.src{font-size:12px;color:#555}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;margin:.5rem 0}

@@ -41,7 +41,7 @@ COMMANDS = {
                          "--bind", "127.0.0.1:{port}"],
 }
 
-SECRETS = ("DJSPEC_PG_DSN", "PGPASSWORD", "DATABASE_URL")
+SECRETS = ("DJSPEC_PG_DSN", "DJSPEC_CLUSTER_DSN", "PGPASSWORD", "DATABASE_URL")
 
 
 class ServerError(Exception):

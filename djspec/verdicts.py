@@ -8,6 +8,10 @@ For one claim in one env, look at the tests that link it:
   - all of them *confirm* the claim        -> ``holds``
   - all of them *refute* the claim         -> ``refuted``
   - some confirm, some refute              -> ``partly`` (true in one respect, false in another)
+  - all of them only *measure* the claim's
+    quantity                               -> ``measured``: the value and its spread are shown,
+                                               no verdict (no bound can settle it on a shared
+                                               machine); a confirm or refute elsewhere wins
 * no linked test applies to this version   -> ``n/a``   (e.g. the API does not exist yet)
 * linked tests were skipped for another
   reason                                   -> ``skipped`` (no evidence; the reason is shown)
@@ -21,17 +25,18 @@ from typing import Dict, Iterable, List, Tuple
 
 HOLDS, REFUTED, PARTLY, DRIFT = "holds", "refuted", "partly", "drift"
 NA, SKIPPED, UNTESTED, UNTESTABLE = "n/a", "skipped", "untested", "untestable"
-NOT_RUN = "not run"
-ORDER = (DRIFT, NOT_RUN, HOLDS, PARTLY, REFUTED, NA, SKIPPED, UNTESTED, UNTESTABLE)
+NOT_RUN, MEASURED = "not run", "measured"
+ORDER = (DRIFT, NOT_RUN, HOLDS, PARTLY, REFUTED, MEASURED, NA, SKIPPED, UNTESTED, UNTESTABLE)
+RELATIONS = ("confirms", "refutes", "measures")
 
 PASSED, FAILED, ERROR, NOT_APPLICABLE = "passed", "failed", "error", "n/a"
 
 
 def linked_tests(claim_id: str, tests: Iterable[dict]) -> List[Tuple[dict, str]]:
-    """(test record, "confirms" | "refutes") for every test that links ``claim_id``."""
+    """(test record, "confirms" | "refutes" | "measures") for every test that links ``claim_id``."""
     out = []
     for t in tests:
-        for relation in ("confirms", "refutes"):
+        for relation in RELATIONS:
             if claim_id in t.get(relation, ()):
                 out.append((t, relation))
     return out
@@ -53,6 +58,9 @@ def derive(claim, tests: Iterable[dict]) -> dict:
         if all(t["outcome"] == NOT_APPLICABLE for t, _ in linked):
             return {"verdict": NA, "tests": names}
         return {"verdict": SKIPPED, "tests": names}
+    if relations == {"measures"}:
+        return {"verdict": MEASURED, "tests": names}
+    relations.discard("measures")
     verdict = {frozenset({"confirms"}): HOLDS, frozenset({"refutes"}): REFUTED}.get(
         frozenset(relations), PARTLY
     )
@@ -110,7 +118,7 @@ def holds_from(cells: List[Tuple[str, str]]):
     :func:`summarise`; n/a and skipped minors do not break the run."""
     by_minor: Dict[str, set] = {}
     for minor, verdict in cells:
-        if verdict not in (NA, SKIPPED, UNTESTED, UNTESTABLE):
+        if verdict not in (NA, SKIPPED, UNTESTED, UNTESTABLE, MEASURED):
             by_minor.setdefault(minor, set()).add(verdict)
     first = None
     for minor in sorted(by_minor, key=version_key, reverse=True):

@@ -1,7 +1,10 @@
 """Settings of the project under test. The database comes from DJSPEC_DB (see djspec/db.py).
 
 For PostgreSQL, the connection comes from DJSPEC_PG_DSN when the user names a server; otherwise
-the pytest plugin starts a throw-away cluster and fills the connection in before any test runs.
+the pytest plugin starts a throw-away cluster and fills the connection in before any test runs
+(a child process the kit starts gets it as DJSPEC_CLUSTER_DSN). For SQLite the plugin puts a
+file-backed test database in a temp dir; ":memory:" below is only what a process outside the
+test run would get.
 """
 from djspec import db as _db
 
@@ -27,7 +30,7 @@ ASGI_APPLICATION = "fixture_app.asgi.application"
 WSGI_APPLICATION = "fixture_app.wsgi.application"
 
 if _db.choice() == "pg":
-    _dsn = _db.user_dsn()
+    _dsn = _db.user_dsn() or _db.cluster_dsn()
     _params = _db.parse_dsn(_dsn, _db.driver_module(__import__("django").VERSION)) if _dsn else {}
     DATABASES = {"default": _db.django_settings(_params, _db.test_database_name())}
 else:

@@ -36,3 +36,13 @@ def test_test_database_names_differ_per_env(monkeypatch):
     assert db.test_database_name() == "djspec_test_dj42_pg"
     monkeypatch.setenv("TOX_ENV_NAME", "dj52-pg2")
     assert db.test_database_name() == "djspec_test_dj52_pg2"
+
+
+def test_only_a_user_supplied_dsn_is_scrubbed_never_the_clusters(monkeypatch):
+    """The throw-away cluster's connection reaches a child process as DJSPEC_CLUSTER_DSN; it holds
+    no secret, so its user name (say 'djspec') stays readable in every message."""
+    monkeypatch.delenv("DJSPEC_PG_DSN", raising=False)
+    monkeypatch.setenv("DJSPEC_CLUSTER_DSN", "host=/tmp/djspec-pg-x port=5432 user=djspec dbname=postgres")
+    assert db.scrub_user_dsn("djspec_test_dj52_pg is ready") == "djspec_test_dj52_pg is ready"
+    monkeypatch.setenv("DJSPEC_PG_DSN", "postgresql://alice:s3cret@db.example/postgres")
+    assert db.scrub_user_dsn("alice used s3cret") == "*** used ***"

@@ -145,3 +145,22 @@ def test_report_shows_the_benchmark_as_its_performance_section(tmp_path):
     assert perf["rows"][0]["values"] == {"dj52-pg": {"median": 1.01, "min": 1.0, "max": 1.05, "runs": 3}}
     assert "1.01 [1.0–1.05]" in "\n".join(report.render_performance_md(perf))
     assert report.performance(tmp_path / "missing.json") is None
+
+
+def database_free(result_, outcome):
+    """``result_`` with its one test marked database-free and given ``outcome``."""
+    result_["tests"][0].update(no_database=True, outcome=outcome)
+    return result_
+
+
+def test_a_database_free_test_stands_for_every_database_of_its_django_version(results_dir, tmp_path):
+    """It runs in the SQLite env only; the PostgreSQL env of the same Django gets its outcome, and
+    the claim is summarised once, for any database."""
+    write_results(results_dir, database_free(result("dj42-sqlite", "4.2"), "passed"),
+                  database_free(result("dj42-pg", "4.2", db_group="pg"), "n/a"))
+    assert report.main(["--results", str(results_dir), "--out", str(tmp_path / "out")]) == 0
+    claim = next(c for c in json.loads((tmp_path / "out" / "report.json").read_text())["claims"] if c["id"] == CLAIM_ID)
+    assert claim["cells"]["dj42-pg"]["verdict"] == claim["cells"]["dj42-sqlite"]["verdict"] == "holds"
+    assert any("run in dj42-sqlite" in o for o in claim["cells"]["dj42-pg"]["observations"])
+    assert claim["database_free"] and claim["summary"] == {"any": "holds 4.2"}
+    assert "any database: holds 4.2" in (tmp_path / "out" / "report.md").read_text()

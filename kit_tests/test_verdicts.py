@@ -23,6 +23,8 @@ CASES = {
     "n/a tests do not dilute a pass": ([record("n/a", "refutes"), record("passed")], vd.HOLDS),
     "a linked test was skipped": ([record("skipped")], vd.SKIPPED),
     "no test links the claim": ([record("passed", claim="t.other")], vd.UNTESTED),
+    "a test only measured the claim's quantity": ([record("passed", "measures")], vd.MEASURED),
+    "a confirmation outranks a measurement": ([record("passed", "measures"), record("passed")], vd.HOLDS),
 }
 
 
