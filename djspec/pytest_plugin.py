@@ -310,8 +310,26 @@ def pytest_runtest_makereport(item, call):
                 f"({record['gate'] or 'all versions'}).\nClaims whose verdict moved: {', '.join(moved)}",
             ))
     elif report.when == "call" and report.passed and record["outcome"] is None:
-        record["outcome"] = vd.PASSED
+        unasserted = _timing_claims_without_a_claimed_quantity(item.config, record)
+        if unasserted:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"djspec: this test confirms or refutes the timing claim(s) {', '.join(unasserted)} but checked "
+                "no claimed quantity: call spec_tests/timing.py::assert_claimed with the claim's number and a "
+                "stated tolerance, or link the claim with measures=[...] (no verdict from a proxy)")
+            record["outcome"], record["message"] = vd.ERROR, report.longrepr
+        else:
+            record["outcome"] = vd.PASSED
     record["duration"] = round(record.get("duration", 0) + report.duration, 4)
+
+
+def _timing_claims_without_a_claimed_quantity(config, record):
+    """Timing claims this passing test confirms or refutes although it recorded no
+    ``assert_claimed`` check (an observation "<name> accepted"): a proxy, not evidence."""
+    if any(key.endswith(" accepted") for key in record["observations"]):
+        return []
+    claims = config._djspec_registry.claims
+    return [cid for cid in record["confirms"] + record["refutes"] if claims[cid].kind == "timing"]
 
 
 def _env_name():

@@ -213,7 +213,12 @@ def render_matrix(report):
     return f"""<section id=matrix-section><h2>Verdict matrix</h2>
 <p class=small>Each cell is derived from the tests that ran in that env: <b>holds</b> / <b>refuted</b> / <b>partly</b>
 (some tests confirm, some refute) / <b>n/a</b> (no test applies to that version or database) / <b>drift</b> (a test
-failed: Django no longer does what the spec recorded) / <b>not run</b>. Click a cell for what the tests saw.</p>
+failed: Django no longer does what the spec recorded) / <b>measured</b> (the claim's number is recorded with the
+claimed value and the band a test would accept, but no bound can settle it on a shared machine: no verdict; the
+benchmark section has its spread) / <b>not run</b>. A claim whose tests touch no database is summarised once, for
+<b>any database</b>: those tests run in the SQLite env and their outcome stands for every database of that Django
+version. Timing cells show the measured value, the claimed value and the accepted band. Click a cell for what the
+tests saw.</p>
 <div class=filters>
 <label>article <select id=f-article><option value=''>all</option>{article_options}</select></label>
 <label>topic <select id=f-topic><option value=''>all</option>{topic_options}</select></label>

@@ -86,3 +86,24 @@ def test_collecting_the_whole_suite_fails_on_untested_claims_of_a_complete_topic
     assert proc.returncode != 0
     assert "topics marked complete have testable claims no test links: " in proc.stdout
     assert "soo.allow-async-unsafe-disables-check" in proc.stdout
+
+
+TIMING_PROXY = """
+import pytest
+
+@pytest.mark.claims(confirms=["concurrency.gather-http-time-is-slowest"])
+def test_counts_threads_instead_of_timing(observe):
+    observe(threads=3)
+
+@pytest.mark.claims(confirms=["concurrency.gather-http-time-is-slowest"])
+def test_checks_the_claimed_ratio(observe):
+    from spec_tests.timing import assert_claimed
+    assert_claimed(observe, "ratio", 0.36, claimed="1/3", accept=(None, 0.6))
+"""
+
+
+def test_a_timing_claim_confirmed_without_its_claimed_quantity_fails_the_test(run_pytest):
+    """A thread count is no evidence for a claim about time: the test fails and says what to do."""
+    proc = run_pytest(TIMING_PROXY)
+    assert "1 failed, 1 passed" in proc.stdout
+    assert "checked no claimed quantity: call spec_tests/timing.py::assert_claimed" in proc.stdout
