@@ -44,6 +44,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +78,8 @@ def _removed(name, signature):
 def _deleted_after(defined, name, comment):
     """The patch that deletes ``name`` right after the class body line ``defined`` (for methods
     whose name the class body still uses, e.g. ``aadd.alters_data = True``)."""
-    indent = defined[: len(defined) - len(defined.lstrip())]
+    last = defined.splitlines()[-1]
+    indent = last[: len(last) - len(last.lstrip())]
     return defined, f"{defined}\n{indent}del {name}  # mutation: {comment}"
 
 
@@ -384,15 +386,46 @@ def spec_environment(env, venv):
     return out
 
 
+class Stopped(Exception):
+    """The run is being interrupted: no new spec run starts."""
+
+
+_STOP = threading.Event()
+_RUNNING = set()  # the spec runs' processes, each the leader of its own process group
+_LOCK = threading.Lock()
+
+
+def stop_running_specs():
+    """Interrupt (Ctrl-C, SIGTERM, an error): start nothing more, and stop every spec run now.
+    Each run's PostgreSQL cluster and servers have watchdogs that clean up after it."""
+    _STOP.set()
+    with _LOCK:
+        for proc in _RUNNING:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
 def run_spec(env, venv, pytest_args, result_path, log_path):
     """Run the env's command (``pytest --djspec-out=... spec_tests``) with the workspace's Python;
     return (result JSON or None, seconds)."""
     result_path.unlink(missing_ok=True)
     command = [str(venv / "bin" / "python"), "-m", "pytest", f"--djspec-out={result_path}", *pytest_args]
     started = time.monotonic()
-    with open(log_path, "w") as log:
-        subprocess.run(command, cwd=ROOT, env=spec_environment(env, venv), stdout=log, stderr=subprocess.STDOUT,
-                       stdin=subprocess.DEVNULL)
+    with open(log_path, "w") as log, _LOCK:
+        if _STOP.is_set():
+            raise Stopped()
+        proc = subprocess.Popen(command, cwd=ROOT, env=spec_environment(env, venv), stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        _RUNNING.add(proc)
+    try:
+        proc.wait()
+    finally:
+        with _LOCK:
+            _RUNNING.discard(proc)
+    if _STOP.is_set():
+        raise Stopped()
     seconds = round(time.monotonic() - started, 1)
     try:
         return json.loads(result_path.read_text()), seconds
@@ -405,6 +438,10 @@ def drift_of(result):
     claims = sorted(cid for cid, v in result.get("verdicts", {}).items() if v.get("verdict") == "drift")
     failing = sorted(t["nodeid"] for t in result.get("tests", []) if t.get("outcome") in ("failed", "error"))
     return claims, failing
+
+
+def _clip(text, limit=800):
+    return text if len(text) <= limit else text[:limit] + f" ... ({len(text) - limit} more characters)"
 
 
 def _tail(path, lines=15):
@@ -427,7 +464,6 @@ class Workspace:
         remove_stale_workspaces(env)
         shutil.rmtree(self.root, ignore_errors=True)
         (self.root / "results").mkdir(parents=True)
-        (self.root / "logs").mkdir()
         for i in range(jobs):
             venv = self.root / f"venv{i}"
             copy_env(source, venv)
@@ -441,23 +477,23 @@ class Workspace:
             pass
 
 
-def baseline(workspace, pytest_args):
+def baseline(workspace, pytest_args, log_dir):
     """Run the unmutated copy: the spec must be green here, or a drift would mean nothing."""
     venv = workspace.slots.get()
     try:
-        log = workspace.root / "logs" / "baseline.log"
+        log = log_dir / "baseline.log"
         result, seconds = run_spec(workspace.env, venv, pytest_args, workspace.root / "results" / "baseline.json", log)
     finally:
         workspace.slots.put(venv)
     if result is None or result.get("error"):
         reason = (result or {}).get("error") or f"no result written; the log ends:\n{_tail(log)}"
-        raise MutateError(f"{workspace.env}: the baseline run (no mutation) did not run: {reason}")
+        raise MutateError(f"{workspace.env}: the baseline run (no mutation) did not run: {_clip(reason)}")
     claims, failing = drift_of(result)
     if claims or failing:
         raise MutateError(
             f"{workspace.env}: the baseline run (no mutation) is not green, so no mutation score can be taken. "
             f"Drifted: {', '.join(claims) or '-'}; failing tests: {', '.join(failing[:10])}. Fix the env first "
-            f"(`.venv/bin/tox -e {workspace.env}`).")
+            f"(`.venv/bin/tox -e {workspace.env}`); the run's log: {log}")
     return {"duration_s": seconds, "tests": len(result["tests"]), "django": result["run_info"]["django"]}
 
 
@@ -478,7 +514,7 @@ def try_mutation(workspace, package, mutation, pytest_args, log_dir):
     record = {"duration_s": seconds}
     if result is None or result.get("error"):
         record.update(caught=False, drifted_claims=[], failing_tests=[],
-                      error=(result or {}).get("error") or f"no result written; see {log.relative_to(ROOT)}")
+                      error=_clip((result or {}).get("error") or f"no result written; see {log}", 300))
         return record
     claims, failing = drift_of(result)
     record.update(caught=bool(claims), drifted_claims=claims, failing_tests=failing)
@@ -515,6 +551,7 @@ def run(env, mutations, pytest_args, out_dir, jobs=1, progress=print):
     package = django_package(source)
     database = env_database(env)
     started = time.time()
+    _STOP.clear()
     records = [mutation_record(m, *applicability(m, package, database)) for m in mutations]
     todo = [(m, r) for m, r in zip(mutations, records) if r["applicable"]]
     log_dir = out_dir / "logs" / env
@@ -523,16 +560,25 @@ def run(env, mutations, pytest_args, out_dir, jobs=1, progress=print):
     workspace = Workspace(env, source, max(1, min(jobs, len(todo) or 1)))
     try:
         progress(f"{env}: baseline run (no mutation) ...")
-        base = baseline(workspace, pytest_args)
+        base = baseline(workspace, pytest_args, log_dir)
         progress(f"{env}: Django {base['django']}, baseline green ({base['tests']} tests, {base['duration_s']} s); "
                  f"{len(todo)} mutations to try, {workspace.slots.qsize()} at a time")
-        with concurrent.futures.ThreadPoolExecutor(workspace.slots.qsize()) as pool:
+        pool = concurrent.futures.ThreadPoolExecutor(workspace.slots.qsize())
+        try:
             futures = {pool.submit(try_mutation, workspace, package, m, pytest_args, log_dir): r for m, r in todo}
             for future in concurrent.futures.as_completed(futures):
                 record = futures[future]
                 record.update(future.result())
-                progress(f"  {'caught ' if record['caught'] else 'MISSED '} {record['name']} "
-                         f"({record['duration_s']} s){': ' + _short(record['drifted_claims']) if record['caught'] else ''}")
+                progress(f"  {'caught ' if record['caught'] else 'MISSED '} {record['name']} ({record['duration_s']} s)"
+                         + (f": {_short(record['drifted_claims'])}" if record["caught"] else f": {record.get('error', '')}"))
+        except BaseException:
+            stop_running_specs()  # before the pool waits for its threads: their spec runs end now
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        stop_running_specs()  # Ctrl-C, SIGTERM or an error: stop the spec runs before removing their workspace
+        raise
     finally:
         workspace.remove()
     report = {"schema": SCHEMA, "env": env, "django": base["django"], "database": database,
@@ -591,6 +637,124 @@ def render_list(env, mutations):
                      f"{m.description}{'' if applies else '  [' + reason + ']'}")
     lines.append(f"{applicable} of {len(mutations)} apply")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- the report's section
+
+
+def load_scores(directory):
+    """The ``mutation_score`` block of the report: every ``ENV.json`` this command wrote into
+    ``directory`` (None when there is none)."""
+    directory = Path(directory)
+    envs, errors = [], []
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            errors.append(f"{path.name}: not readable JSON ({exc})")
+            continue
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA or "summary" not in data:
+            errors.append(f"{path.name}: not a djspec.mutate report")
+            continue
+        envs.append({
+            **{k: data.get(k) for k in ("env", "django", "database", "started", "duration_s", "pytest_args")},
+            **data["summary"],
+            "mutations": [{k: m[k] for k in ("name", "topic", "description", "file", "applicable", "caught",
+                                             "drifted_claims", "not_applicable", "known_gap", "error") if k in m}
+                          for m in data["mutations"]],
+        })
+    if not envs and not errors:
+        return None
+    return {"source": str(directory), "envs": envs, "errors": errors}
+
+
+def _score_text(caught, tried):
+    return f"{caught}/{tried}" if tried else "–"
+
+
+def _rows(block):
+    """(topics, mutation names) over every env of the block, in catalogue order."""
+    order = {m.name: i for i, m in enumerate(CATALOGUE)}
+    topics = sorted({t for env in block["envs"] for t in env["by_topic"]})
+    names = sorted({m["name"] for env in block["envs"] for m in env["mutations"]}, key=lambda n: (order.get(n, 1e9), n))
+    return topics, names
+
+
+def _mutation(env, name):
+    return next((m for m in env["mutations"] if m["name"] == name), None)
+
+
+def render_score_md(block):
+    """The report.md section "Spec strength (mutations)"."""
+    out = ["## Spec strength (mutations)", ""]
+    if not block or not block["envs"]:
+        return out + ["No mutation run yet: `python -m djspec.mutate dj52-pg` (README, \"Spec strength: mutations\").", ""]
+    envs = block["envs"]
+    out += ["`python -m djspec.mutate ENV` applies one plausible Django behaviour change at a time to a copy of the "
+            "env and runs the spec: a mutation is *caught* when some claim drifts. Caught/tried per topic:", "",
+            "| topic | " + " | ".join(f"{e['env']} (Django {e['django']})" for e in envs) + " |",
+            "|---|" + "---:|" * len(envs)]
+    topics, names = _rows(block)
+    for topic in topics:
+        out.append(f"| {topic} | " + " | ".join(_score_text(e["by_topic"].get(topic, {}).get("caught", 0),
+                                                            e["by_topic"].get(topic, {}).get("tried", 0)) for e in envs) + " |")
+    out.append("| **all** | " + " | ".join(f"**{_score_text(e['caught'], e['tried'])}**" for e in envs) + " |")
+    out += ["", "| mutation | topic | " + " | ".join(e["env"] for e in envs) + " |", "|---|---|" + "---|" * len(envs)]
+    for name in names:
+        first = next(m for e in envs if (m := _mutation(e, name)))
+        cells = []
+        for e in envs:
+            m = _mutation(e, name)
+            if m is None or not m["applicable"]:
+                cells.append("n/a")
+            elif m.get("caught"):
+                cells.append("caught: " + ", ".join(m["drifted_claims"]))
+            else:
+                cells.append("**NOT CAUGHT**")
+        out.append(f"| **{name}**: {first['description']} | {first['topic']} | " + " | ".join(cells) + " |")
+    return out + [""] + [f"- {error}" for error in block["errors"]] + ([""] if block["errors"] else [])
+
+
+def render_score_html(block):
+    """The index.html section "Spec strength (mutations)" (``id=mutations``)."""
+    import html
+
+    e = html.escape
+    head = "<h2 id=mutations>Spec strength (mutations)</h2>"
+    if not block or not block["envs"]:
+        return (head + "<p>No mutation run yet: <code>python -m djspec.mutate dj52-pg</code> (README, "
+                "“Spec strength: mutations”).</p>")
+    envs = block["envs"]
+    topics, names = _rows(block)
+    env_heads = "".join(f"<th>{e(x['env'])}<br><span class=small>Django {e(str(x['django']))}</span></th>" for x in envs)
+    topic_rows = "".join(
+        f"<tr><td class=l>{e(t)}</td>" + "".join(
+            f"<td>{_score_text(x['by_topic'].get(t, {}).get('caught', 0), x['by_topic'].get(t, {}).get('tried', 0))}</td>"
+            for x in envs) + "</tr>" for t in topics)
+    topic_rows += "<tr><td class=l><b>all</b></td>" + "".join(
+        f"<td><b>{_score_text(x['caught'], x['tried'])}</b></td>" for x in envs) + "</tr>"
+
+    def cell(m):
+        if m is None or not m["applicable"]:
+            return f"<td class=small title='{e((m or {}).get('not_applicable', 'not in this run'))}'>n/a</td>"
+        if m.get("caught"):
+            return "<td class=l>" + ", ".join(f"<a href='#{e(c)}'>{e(c)}</a>" for c in m["drifted_claims"]) + "</td>"
+        return f"<td class=l><b>NOT CAUGHT</b><br><span class=small>{e(m.get('error') or m.get('known_gap') or '')}</span></td>"
+
+    mutation_rows = ""
+    for name in names:
+        first = next(m for x in envs if (m := _mutation(x, name)))
+        mutation_rows += (f"<tr><td class=l><b>{e(name)}</b><br><span class=small>{e(first['description'])} "
+                          f"({e(first['file'])})</span></td><td class=l>{e(first['topic'])}</td>"
+                          + "".join(cell(_mutation(x, name)) for x in envs) + "</tr>")
+    errors = "".join(f"<li>{e(error)}</li>" for error in block["errors"])
+    return (f"{head}<p><code>python -m djspec.mutate ENV</code> applies one plausible Django behaviour change at a "
+            f"time (a removed async method, a reworded message, a handler that adapts to the other mode, ...) to a "
+            f"copy of the env and runs the spec. A mutation is <b>caught</b> when a claim drifts; the cells name "
+            f"those claims. Caught/tried per topic:</p><table class=plain><thead><tr><th class=l>topic</th>{env_heads}"
+            f"</tr></thead><tbody>{topic_rows}</tbody></table><div class=scroll><table class=plain><thead><tr>"
+            f"<th class=l>mutation</th><th class=l>topic</th>{env_heads}</tr></thead><tbody>{mutation_rows}</tbody>"
+            f"</table></div>" + (f"<ul>{errors}</ul>" if errors else ""))
 
 
 # ---------------------------------------------------------------------------- command line

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from djspec import registry as reg
 from djspec import diff as dff
+from djspec import mutate as mut
 from djspec import report_html
 from djspec import verdicts as vd
 
@@ -308,6 +309,7 @@ def render_md(report):
     out += render_coverage_md(report["coverage"])
     out += render_facts_md(report)
     out += render_performance_md(report.get("performance"))
+    out += mut.render_score_md(report.get("mutation_score"))
     out += ["## Envs", "", "| env | Django | Python | database | tests | verdicts |", "|---|---|---|---|---|---|"]
     for info in report["envs"]:
         counts = report["totals"][info["env"]]
@@ -378,7 +380,8 @@ def render_performance_html(perf):
 
 def render_html(report):
     return report_html.render(report, render_coverage_html(report["coverage"]), render_facts_html(report),
-                              render_performance_html(report.get("performance")))
+                              render_performance_html(report.get("performance"))
+                              + mut.render_score_html(report.get("mutation_score")))
 
 
 def test_totals(runs):
@@ -445,12 +448,15 @@ def main(argv=None):
     parser.add_argument("--totals-only", action="store_true", help="print only the test totals of the results")
     parser.add_argument("--bench", type=Path, default=Path("bench/benchmark.json"),
                         help="benchmark file from `python -m djspec.bench`, shown as the performance section if present")
+    parser.add_argument("--mutations", type=Path, default=None,
+                        help="directory of `python -m djspec.mutate` reports (default: mutations/ next to --results)")
     args = parser.parse_args(argv)
     try:
         registry = reg.load()
         runs = load_results(args.results)
         report = build(registry, runs)
         report["performance"] = performance(args.bench)
+        report["mutation_score"] = mut.load_scores(args.mutations or args.results.parent / "mutations")
     except (ReportError, reg.RegistryError) as exc:
         print(f"djspec report: error: {exc}", file=sys.stderr)
         return 2

@@ -335,7 +335,7 @@ def render(report, coverage_html, facts_html, performance_html):
 <meta name=viewport content='width=device-width,initial-scale=1'>
 <title>django-async-spec verdict matrix</title><style>{CSS}</style></head><body>
 <nav><a href=#headlines>Headlines</a><a href=#changes>Changes</a><a href=#matrix-section>Matrix</a><a href=#charts>Charts</a>
-<a href=#coverage>Coverage</a><a href=#facts>Facts</a><a href=#envs>Envs</a></nav>
+<a href=#coverage>Coverage</a><a href=#facts>Facts</a><a href=#mutations>Mutations</a><a href=#envs>Envs</a></nav>
 <header><h1>django-async-spec: what the articles claim about async Django, checked</h1>
 <p>Generated {e(report['generated'])} from {len(report['envs'])} envs (Django × database); {cov['claims']} claims:
 {cov['tested']} tested, {cov['untestable']} untestable (opinions), {cov['not yet tested']} not yet tested.

@@ -15,6 +15,7 @@ The second half checks what the articles use that is not in that table: awaiting
 ``postgresql_psycopg2`` engine name (still accepted, as an alias).
 """
 import importlib
+import inspect
 import sys
 
 import pytest
@@ -143,12 +144,37 @@ def gated(expectation):
     return params
 
 
+def async_form(obj):
+    """What makes ``obj`` the async form the claim names: "class" (AsyncClient, AsyncPaginator:
+    a class), "coroutine function" (``await x.aget()``), "async generator" (``aiterator``),
+    "async iterator" (``__aiter__`` returns one), "decorator" (sync_and_async_middleware marks a
+    middleware as able to run async), or None when it is none of these (a plain sync callable)."""
+    from asgiref.sync import iscoroutinefunction
+
+    function = getattr(obj, "__func__", obj)
+    if inspect.isclass(obj):
+        return "class"
+    if iscoroutinefunction(function) or inspect.iscoroutinefunction(function):
+        return "coroutine function"
+    if inspect.isasyncgenfunction(function):
+        return "async generator"
+    if getattr(function, "__name__", "") == "__aiter__":  # builds the iterator; runs no query
+        return "async iterator" if hasattr(function(Post.objects.all()), "__anext__") else None
+    if getattr(function, "__name__", "") == "sync_and_async_middleware":
+        marked = function(lambda get_response: get_response)
+        return "decorator" if marked.async_capable and marked.sync_capable else None
+    return None
+
+
 @pytest.mark.parametrize("target", gated("confirms"))
 def test_async_api_exists_from_its_first_release(target, observe):
-    """The API is there, and callable, on every Django from the release that introduced it."""
+    """The API is there on every Django from the release that introduced it, and it is an async
+    form: a coroutine function to await (or an async generator, an async iterator, an async
+    class), not merely a callable of that name."""
     obj = resolve(target)
-    assert callable(obj)
-    observe(found=target)
+    form = async_form(obj)
+    observe(found=target, form=form)
+    assert form is not None, f"{target} is {obj!r}, not an async form"
 
 
 @pytest.mark.parametrize("target", gated("refutes"))

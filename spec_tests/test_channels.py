@@ -35,9 +35,9 @@ TIMEOUT = 10  # generous: a loaded machine must never fail a test by slowness al
 RUNSERVER_OPTIONS = {"use_static_handler": False, "insecure_serving": False}
 
 pytestmark = [
-    # Channels' consumers and routers here use no database: once per Django version, in the
-    # SQLite envs (a PostgreSQL env would repeat the same in-memory exchanges).
-    pytest.mark.database("sqlite"),
+    # Channels' consumers and routers here use no database: once per Django version (in the
+    # SQLite env), and the outcome stands for every database column of that version.
+    pytest.mark.no_database,
     # Django's handler and Channels' consumers close stale database connections around each
     # request or message (Channels 4.2+ on every dispatch; its sync consumers on every version),
     # which touches the connections that earlier tests left open: the database must be allowed.
@@ -251,14 +251,25 @@ async def test_djangos_own_asgi_handler_refuses_a_websocket_connection(observe):
 
 
 @pytest.mark.claims(confirms=["channels.handles-websockets", "channels.router-add-websocket-protocol"])
-async def test_one_router_serves_django_views_and_websocket_consumers(channel_layer, observe):
-    """A3's router with a 'websocket' entry (a URLRouter of consumers) next to 'http': an HTTP
-    request reaches a Django view and a WebSocket handshake is accepted by the consumer. The
-    sample as written (no 'websocket' entry) raises ValueError for a WebSocket. All versions."""
+@pytest.mark.parametrize("views", [
+    pytest.param([SYNC_VIEW], id="3.0", marks=pytest.mark.django("<3.1")),  # no async views yet
+    pytest.param([SYNC_VIEW, ASYNC_VIEW], id="3.1+", marks=pytest.mark.django(">=3.1")),
+])
+async def test_one_router_serves_django_views_and_websocket_consumers(views, channel_layer, observe):
+    """A3's router with a 'websocket' entry (a URLRouter of consumers) next to 'http': HTTP
+    requests reach Django's views (a sync view, and from 3.1 the async one) while the async chat
+    consumer accepts a WebSocket and echoes its text through the group. The sample as written (no
+    'websocket' entry) raises ValueError for a WebSocket. All versions."""
     app = routing.application_with_websocket
-    assert (await http_get(app, SYNC_VIEW))["status"] == 200
     async with sockets(app, "/ws/chat/", 1) as (client,):
         await connect_all([client])
+        for view in views:
+            response = await http_get(app, view)
+            assert response["status"] == 200
+            if view == ASYNC_VIEW:
+                assert response["body"] == b"Hello Async World!"
+        await client.send_to(text_data="over the socket")
+        assert await client.receive_from(timeout=TIMEOUT) == "over the socket"
 
     as_written = WebsocketCommunicator(routing.application, "/ws/chat/")
     try:
@@ -267,7 +278,7 @@ async def test_one_router_serves_django_views_and_websocket_consumers(channel_la
             await as_written.wait(timeout=TIMEOUT)
     finally:
         await close(as_written)
-    observe(http=200, websocket="accepted", as_written=f"ValueError: {excinfo.value}")
+    observe(http=", ".join(f"{v}: 200" for v in views), websocket="accepted, echoed", as_written=f"ValueError: {excinfo.value}")
 
 
 @pytest.mark.claims(confirms=["channels.long-lived-connections-dont-block"])

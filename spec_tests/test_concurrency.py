@@ -4,15 +4,22 @@ The articles promise that gathering N queries in an async view takes as long as 
 Django's async ORM methods are ``sync_to_async(thread_sensitive=True)`` wrappers: inside one
 request (or one test) they all run on the *same* worker thread, one after another, whatever the
 database or driver. So N gathered queries take about N times one query. What does overlap:
-``sync_to_async(thread_sensitive=False)`` (a thread and a connection per call), and a truly
-async driver used directly (psycopg 3's ``AsyncConnection``), which Django's ORM does not use.
-Meanwhile the event loop itself stays free: the queries run off its thread.
+``sync_to_async(thread_sensitive=False)`` (a thread and a connection per call, on PostgreSQL and
+on a SQLite file alike), and a truly async driver used directly (psycopg 3's
+``AsyncConnection``), which Django's ORM does not use. Meanwhile the event loop itself stays
+free: the queries run off its thread.
 
 Latency is injected in the database: every measured query sleeps ``T`` seconds there
 (``fixture_app.latency.Sleep``: ``pg_sleep`` on PostgreSQL, a Python function on SQLite).
-Bounds are robust on a loaded 2-core machine: "one after another" means elapsed >= 0.9·N·T (a
-lower bound, which load cannot break); "overlapped" means elapsed <= 0.6·N·T (ideal: T).
-Each test records elapsed/(N·T) as ``ratio``: about 1 is serial, about 1/N is fully parallel.
+Times are stated in units of one query (``x T``): about N when the queries ran one after
+another, about 1 when they overlapped. The bands are robust on a loaded 2-core machine:
+"one after another" is > 0.6·N (load only adds time, so this side cannot be crossed by noise);
+"overlapped" is <= 0.6·N, on the best of up to three runs.
+
+SQLite here is a file database, as a deployment runs it. Django's *default* SQLite test database
+(in memory, one cache shared by every connection of the process) behaves differently: its own
+test at the end of the module shows it, as an observation about test setups, not as SQLite's
+verdict.
 """
 import asyncio
 import threading
@@ -24,11 +31,14 @@ from django.db import connection
 
 from fixture_app.latency import Sleep
 from fixture_app.models import Post
+from spec_tests.timing import abest_of, all_overlap, assert_claimed, beats_during
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 N, T = 3, 0.25  # three queries of a quarter second: 0.75 s one after another, 0.25 s overlapped
 SERIAL, PARALLEL = 0.9 * N * T, 0.6 * N * T
+OVERLAPPED = (None, round(0.6 * N, 2))  # in units of T: "about the slowest query" (ideal 1, serial N)
+MIN_BEATS = 5  # heartbeats of a 5 ms probe during T: dozens when the loop is free, none when blocked
 
 
 def slow_query(pk):
@@ -56,53 +66,68 @@ async def test_gather_over_async_orm_calls_runs_the_queries_one_after_another(on
     runs no SQL. 4.1+, every database and driver."""
     slow = Post.objects.annotate(nap=Sleep(T))
     elapsed, _ = await timed(*[slow.aget(pk=one_post.pk) for _ in range(N)])
-    observe(ratio=round(elapsed / (N * T), 2), elapsed_s=round(elapsed, 3), query_threads=len(sql_log.threads()))
-    assert elapsed >= SERIAL
+    observe(query_threads=len(sql_log.threads()))
+    assert_claimed(observe, "gathered (x one query)", elapsed / T, claimed=1, accept=OVERLAPPED, holds=False)
     assert len(sql_log.threads()) == 1 and threading.get_ident() not in sql_log.threads()
 
 
 @pytest.mark.django(">=4.1")
 @pytest.mark.claims(confirms=["concurrency.serves-others-during-async-db-query",
                               "concurrency.sync-parts-in-thread-pool-loop-free"])
-async def test_the_event_loop_keeps_running_while_an_async_orm_query_waits(one_post, heartbeat, observe):
-    """While ``aget`` waits T seconds on the database, other tasks on the loop keep running: the
-    longest pause of a 5 ms heartbeat stays far below T. 4.1+."""
-    async with heartbeat() as beat:
-        await Post.objects.annotate(nap=Sleep(T)).aget(pk=one_post.pk)
-    observe(max_loop_pause_s=round(beat.max_gap, 3))
-    assert beat.max_gap < 0.5 * T
+async def test_the_event_loop_keeps_running_while_an_async_orm_query_waits(one_post, observe):
+    """While ``aget`` waits T seconds on the database, other tasks on the loop keep running: a
+    5 ms heartbeat beats dozens of times meanwhile (asserted: at least 5; a blocked loop gives
+    none; most of up to three runs). 4.1+."""
+    beats, max_gap, _ = await beats_during(lambda: Post.objects.annotate(nap=Sleep(T)).aget(pk=one_post.pk),
+                                           need=MIN_BEATS)
+    observe(max_loop_pause_s=round(max_gap, 3))
+    assert_claimed(observe, "loop heartbeats during the query", beats, claimed="other work runs",
+                   accept=(MIN_BEATS, None))
 
 
 def slow_query_on_its_own_connection(pk):
+    """The slow query on this thread's own connection; returns (pk, start, end) of the query
+    itself (the connection is opened first: opening it is not what overlaps or not)."""
     try:
-        return slow_query(pk)
+        connection.ensure_connection()
+        start = time.perf_counter()
+        slow_query(pk)
+        return pk, start, time.perf_counter()
     finally:
         connection.close()  # this thread's connection: close it, or the test database stays busy
 
 
+def span(intervals):
+    """From the first start to the last end of (label, start, end) intervals, in units of T."""
+    return (max(end for _, _, end in intervals) - min(start for _, start, _ in intervals)) / T
+
+
 async def gather_with_a_thread_per_query(post, sql_log, observe):
+    """N slow queries, each through ``sync_to_async(thread_sensitive=False)``. Returns the span
+    of the queries themselves, from the first start to the last end, in units of T (best of up
+    to three runs), after checking that each ran on a thread of its own and that all were in
+    flight at once."""
     call = sync_to_async(slow_query_on_its_own_connection, thread_sensitive=False)
-    elapsed, _ = await timed(*[call(post.pk) for _ in range(N)])
-    observe(ratio=round(elapsed / (N * T), 2), elapsed_s=round(elapsed, 3), query_threads=len(sql_log.threads()))
-    assert len(sql_log.threads()) == N
-    return elapsed
+
+    async def once():
+        sql_log.clear()
+        intervals = await asyncio.gather(*[call(post.pk) for _ in range(N)])
+        assert len(sql_log.threads()) == N  # a thread (and a connection) per call
+        assert all_overlap(intervals)  # every query started before any of them ended
+        return span(intervals)
+
+    return await abest_of(once, enough=lambda x: x <= OVERLAPPED[1])
 
 
-@pytest.mark.database("pg")
 @pytest.mark.claims(confirms=["concurrency.thread-sensitive-false-overlaps-queries"])
-async def test_sync_to_async_with_thread_sensitive_false_overlaps_the_queries_on_postgresql(one_post, sql_log, observe):
+async def test_sync_to_async_with_thread_sensitive_false_overlaps_the_queries(one_post, sql_log, observe):
     """``sync_to_async(f, thread_sensitive=False)`` runs each call in its own pool thread, with
-    its own database connection: on PostgreSQL N slow queries overlap (about T in all). All
-    versions, both drivers."""
-    assert await gather_with_a_thread_per_query(one_post, sql_log, observe) <= PARALLEL
-
-
-@pytest.mark.database("sqlite")
-@pytest.mark.claims(refutes=["concurrency.thread-sensitive-false-overlaps-queries"])
-async def test_sync_to_async_with_thread_sensitive_false_still_serialises_on_sqlite(one_post, sql_log, observe):
-    """On SQLite (here Django's in-memory test database, one shared cache) the N threads and
-    connections still take turns: N·T in all. Threads do not make SQLite concurrent. All versions."""
-    assert await gather_with_a_thread_per_query(one_post, sql_log, observe) >= SERIAL
+    its own database connection: N slow queries overlap (about T in all). On PostgreSQL, and on
+    a SQLite file too: SQLite lets several connections read the same file at once. All
+    versions, every driver."""
+    queries_span = await gather_with_a_thread_per_query(one_post, sql_log, observe)
+    observe(query_threads=N, all_in_flight_at_once=True)
+    assert_claimed(observe, "first start to last end (x one query)", queries_span, claimed=1, accept=OVERLAPPED)
 
 
 # ----------------------------------------------------------------------------- the drivers
@@ -128,7 +153,11 @@ async def test_psycopg3_async_connections_overlap_queries_without_threads(one_po
             async with conn.cursor() as cur:
                 await cur.execute("SELECT pg_sleep(%s)", [T])
 
-        elapsed, _ = await timed(*[sleep_on(conn) for conn in connections])
+        async def once():
+            elapsed, _ = await timed(*[sleep_on(conn) for conn in connections])
+            return elapsed
+
+        elapsed = await abest_of(once, enough=lambda e: e <= PARALLEL)  # best of up to three runs
     finally:
         for conn in connections:
             await conn.close()
@@ -152,18 +181,21 @@ async def test_django_runs_psycopg3_through_its_sync_api_in_a_worker_thread(one_
 @pytest.mark.parametrize("driver", [
     pytest.param("psycopg2", marks=[
         pytest.mark.driver("psycopg2"),
-        pytest.mark.claims(confirms=["concurrency.psycopg2-orm-in-threadpool"])]),
+        pytest.mark.claims(confirms=["concurrency.psycopg2-orm-in-threadpool"],
+                           refutes=["concurrency.only-postgresql-native-async-4-0"])]),
     pytest.param("psycopg", marks=[
-        pytest.mark.driver("psycopg"), pytest.mark.django(">=4.1"),
+        pytest.mark.driver("psycopg"),
         pytest.mark.claims(refutes=["concurrency.only-postgresql-native-async-4-0"])]),
     pytest.param("sqlite3", marks=[
-        pytest.mark.driver("sqlite3"), pytest.mark.django(">=4.1"),
+        pytest.mark.driver("sqlite3"),
         pytest.mark.claims(refutes=["concurrency.mysql-not-fully-async", "concurrency.only-postgresql-native-async-4-0"])]),
 ])
 async def test_every_backend_runs_async_orm_queries_in_a_worker_thread(driver, one_post, sql_log, observe):
     """Whatever the database and driver, an async ORM call runs its SQL on a worker thread, not
     on the loop: no backend is "natively async" in Django, and none is left out (SQLite works as
-    PostgreSQL does). Before 4.1 async code has only ``sync_to_async``, which does the same."""
+    PostgreSQL does). Before 4.1 async code has only ``sync_to_async``, which does the same, so
+    on 4.0, the release A1 names, PostgreSQL (psycopg2) runs its queries in a worker thread too.
+    Every version, every driver."""
     if hasattr(Post.objects, "aget"):
         await Post.objects.aget(pk=one_post.pk)
     else:
@@ -191,3 +223,62 @@ def test_which_driver_django_picks_when_it_can_choose(relation, observe):
 
         assert psycopg_any.is_psycopg3 and driver == "psycopg"
     observe(driver=driver)
+
+
+# ------------------------------------------- Django's default SQLite test database (in memory)
+
+
+def in_memory_test_database():
+    """A connection handler for the database Django's default SQLite test database is: the name
+    ``creation._get_test_db_name()`` gives when no TEST NAME is set (``file:memorydb_default?
+    mode=memory&cache=shared``). Every thread that asks the handler gets its own connection, as
+    with ``django.db.connections``; all of them open the one in-memory database. (This env's own
+    test database is a file, so nothing else in the process opens this one.)"""
+    from django.db.utils import ConnectionHandler
+
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "TEST": {"NAME": None}}
+    name = ConnectionHandler({"default": sqlite})["default"].creation._get_test_db_name()
+    assert "mode=memory" in name and "cache=shared" in name, name
+    return ConnectionHandler({"default": dict(sqlite, NAME=name)}), "default"
+
+
+@pytest.mark.database("sqlite")
+@pytest.mark.claims(confirms=["concurrency.sqlite-in-memory-test-db-serialises-threads"])
+def test_djangos_in_memory_sqlite_test_database_makes_threads_take_turns(observe):
+    """An observation about *test setups*, not about SQLite in a deployment: on Django's default
+    SQLite test database (in memory, one cache shared by every connection of the process) a
+    table written on one thread is visible to the others, and N threads, each on its own
+    connection, reading it with a slow query take N·T: they take turns, where the same queries
+    on a SQLite file overlap (the test above). So a test run on the default SQLite test database
+    cannot tell whether threads overlap. All versions; SQLite envs (the database is opened here,
+    beside the env's own)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    handler, alias = in_memory_test_database()
+    keeper = handler[alias]  # this thread's connection keeps the in-memory database alive
+    with keeper.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS djspec_shared")
+        cursor.execute("CREATE TABLE djspec_shared (x integer)")
+        cursor.execute("INSERT INTO djspec_shared VALUES (1)")
+
+    def slow_read(_):
+        conn = handler[alias]  # this thread's own connection
+        try:
+            conn.ensure_connection()
+            with conn.cursor() as cursor:
+                start = time.perf_counter()
+                cursor.execute("SELECT djspec_sleep(%s) FROM djspec_shared", [T])
+                value = cursor.fetchone()[0]
+                return (value, threading.get_ident()), start, time.perf_counter()
+        finally:
+            conn.close()
+
+    try:
+        with ThreadPoolExecutor(max_workers=N) as pool:
+            intervals = list(pool.map(slow_read, range(N)))
+    finally:
+        keeper.close()
+    assert [value for (value, _), _, _ in intervals] == [1] * N  # every thread saw the row: one shared database
+    observe(database=keeper.settings_dict["NAME"], threads=len({thread for (_, thread), _, _ in intervals}))
+    assert_claimed(observe, "first start to last end (x one query)", span(intervals), claimed=f"{N} (one at a time)",
+                   accept=(0.9 * N, None))

@@ -39,7 +39,7 @@ def server_versions():
     return {name: version(name) for name in ("uvicorn", "daphne", "gunicorn")}
 
 
-@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.parametrize("server", [
     pytest.param("uvicorn", marks=pytest.mark.claims(confirms=[
@@ -60,11 +60,11 @@ def test_the_server_serves_an_async_and_a_sync_view_side_by_side(real_servers, s
     async_view = httpx.get(real_servers[server].url + "/hello/", timeout=30)
     sync_view = httpx.get(real_servers[server].url + "/concurrency/sync-sleep/?s=0", timeout=30)
     assert (async_view.status_code, async_view.text) == (200, "Hello Async World!")
-    assert sync_view.status_code == 200
+    assert sync_view.status_code == 200 and set(sync_view.json()) == {"thread"}  # the sync view's own JSON
     observe(server=server, **server_versions())
 
 
-@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["deployment.wsgi-runs-async-views-one-at-a-time"])
 async def test_a_wsgi_sync_worker_serves_concurrent_async_view_requests_one_after_another(real_servers, observe):
@@ -76,7 +76,7 @@ async def test_a_wsgi_sync_worker_serves_concurrent_async_view_requests_one_afte
     assert elapsed >= 0.9 * K * T
 
 
-@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(refutes=["deployment.perf-depends-on-asgi-config"])
 @pytest.mark.parametrize("server", ASGI_SERVERS)
@@ -90,7 +90,7 @@ async def test_every_asgi_server_overlaps_concurrent_waiting_requests(real_serve
     assert elapsed <= 0.6 * K * T
 
 
-@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
+@pytest.mark.no_database
 @pytest.mark.claims(confirms=["deployment.gthread-serves-sync-views"])
 async def test_gthread_workers_serve_concurrent_sync_view_requests_on_threads(real_servers, observe):
     """A0: under gunicorn ``--worker-class gthread --threads 4`` (one process), K concurrent
@@ -100,6 +100,7 @@ async def test_gthread_workers_serve_concurrent_sync_view_requests_on_threads(re
     assert elapsed <= 0.6 * K * T and len(threads) == K
 
 
+@pytest.mark.no_database
 @pytest.mark.claims(refutes=["deployment.async-views-run-in-djangos-asgi-server"])
 def test_django_ships_an_asgi_application_not_an_asgi_server():
     """A4 draws async views inside an ASGI server that belongs to Django. Django ships the

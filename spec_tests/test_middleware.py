@@ -17,7 +17,7 @@ import pytest
 from django.test import override_settings
 
 from fixture_app import middleware as mw
-from spec_tests.timing import concurrently
+from spec_tests.timing import abest_of, assert_claimed, concurrently, spread
 from spec_tests.unawaited import close_coroutines_in_closures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,37 +95,64 @@ def test_which_of_djangos_default_middleware_can_run_async(relation, observe):
     assert all(capable) if relation == "refutes" else not any(capable)
 
 
+BLOCKED = (round(0.6 * K, 2), None)  # K requests' time in units of one request's T: K when they take
+# turns, about 1 when they overlap; above 0.6·K counts as blocked (load only adds time, so a
+# blocked stack cannot fall below it; an overlapped one is taken as the best of three runs)
+
+
+async def k_requests_behind(stack, middleware):
+    """K concurrent requests to an async view that awaits T, behind ``middleware``: their time
+    in units of T (about 1 when they overlap, K when they take turns), best of up to three runs
+    once they overlap."""
+    async def once():
+        async with stack(middleware) as client:
+            elapsed, _ = await concurrently(client, f"/concurrency/async-sleep/?s={T}", k=K)
+        return elapsed / T
+
+    return await abest_of(once, enough=lambda x: x < BLOCKED[0])
+
+
 @pytest.mark.parametrize("relation", [
     pytest.param("confirms", id="3.1-3.2", marks=[
         pytest.mark.django(">=3.1,<4.0"),
-        pytest.mark.claims(confirms=["middleware.sync-middleware-blocks-async-views"])]),
+        pytest.mark.claims(confirms=["middleware.sync-middleware-blocks-async-views",
+                                     "middleware.async-stack-more-efficient"])]),
     pytest.param("refutes", id="4.0+", marks=[
         pytest.mark.django(">=4.0"),
-        pytest.mark.claims(refutes=["middleware.sync-middleware-blocks-async-views"])]),
+        pytest.mark.claims(refutes=["middleware.sync-middleware-blocks-async-views"],
+                           measures=["middleware.async-stack-more-efficient"])]),
 ])
 async def test_a_sync_only_middleware_in_front_of_an_async_view(relation, stack, observe):
     """K concurrent requests to an async view that awaits T, behind one sync-only middleware.
     3.1–3.2: the middleware's single shared thread waits for each view in turn, so the requests
-    take K·T. From 4.0 each request has its own thread: about T."""
-    async with stack([SYNC_ONLY]) as client:
-        elapsed, _ = await concurrently(client, f"/concurrency/async-sleep/?s={T}", k=K)
-    threads = {thread for _, thread in mw.EVENTS}
-    observe(ratio=round(elapsed / (K * T), 2), middleware_threads=len(threads))
-    assert threading.get_ident() not in threads  # the sync middleware ran off the loop
+    take K·T, and the same requests behind an async middleware take about T: the async stack
+    serves them at least 1.5 x faster (measured: about K x). From 4.0 each request has its own
+    thread: about T, nothing blocks."""
     if relation == "confirms":
-        assert elapsed >= 0.9 * K * T
+        async with stack([SYNC_ONLY]) as client:
+            elapsed, _ = await concurrently(client, f"/concurrency/async-sleep/?s={T}", k=K)
+        sync_stack = elapsed / T
     else:
-        assert elapsed <= 0.6 * K * T
+        sync_stack = await k_requests_behind(stack, [SYNC_ONLY])
+    threads = {thread for _, thread in mw.EVENTS}
+    observe(middleware_threads=len(threads))
+    assert threading.get_ident() not in threads  # the sync middleware ran off the loop
+    assert_claimed(observe, "K requests (x one request)", sync_stack, claimed=f"{K} (one at a time)",
+                   accept=BLOCKED, holds=relation == "confirms")
+    if relation == "confirms":
+        async_stack = await k_requests_behind(stack, [ASYNC_ONLY])
+        assert_claimed(observe, "sync-middleware stack / async stack time", sync_stack / async_stack,
+                       claimed="> 1 (async more efficient)", accept=(1.5, None), unit="x")
 
 
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["middleware.async-capable-middleware-unblocks"])
 async def test_an_async_middleware_in_front_of_an_async_view_keeps_requests_concurrent(stack, observe):
-    """The same K requests behind an async-only middleware: about T in all. 3.1+."""
-    async with stack([ASYNC_ONLY]) as client:
-        elapsed, _ = await concurrently(client, f"/concurrency/async-sleep/?s={T}", k=K)
-    observe(ratio=round(elapsed / (K * T), 2))
-    assert elapsed <= 0.6 * K * T
+    """The same K requests behind an async-only middleware: about T in all (below 0.6·K·T, best
+    of up to three runs). 3.1+."""
+    async_stack = await k_requests_behind(stack, [ASYNC_ONLY])
+    assert_claimed(observe, "K requests (x one request)", async_stack, claimed=f"{K} (one at a time)",
+                   accept=BLOCKED, holds=False)
 
 
 @pytest.mark.django(">=3.1")
@@ -159,23 +186,30 @@ def thread_switches(events):
 
 
 @pytest.mark.django(">=3.1")
-@pytest.mark.claims(confirms=["middleware.async-stack-more-efficient"])
+@pytest.mark.claims(measures=["middleware.async-stack-more-efficient"])
 @pytest.mark.parametrize("sync_middleware", [0, 1, 2])
 async def test_each_sync_only_middleware_in_an_async_stack_adds_two_thread_switches(stack, sync_middleware, observe):
     """A1 (and A4): async middleware serve async views more efficiently than sync ones. The work
     behind that: each sync-only middleware between async ones moves every request off the loop
     to a worker thread and back, two thread switches per request; an all-async stack has none.
-    The time per request is recorded, not asserted (it is noise-sized). 3.1+."""
+    What that costs a single request is a fraction of a millisecond, which load on a shared
+    machine moves either way: the time per request (three batches of 10) is *measured*, with its
+    spread, not asserted. (Where the sync middleware also serialises concurrent requests, 3.1–3.2,
+    the test above settles the claim.) 3.1+."""
     layers = [ASYNC_ONLY] + [SYNC_ONLY, ASYNC_ONLY] * sync_middleware
     async with stack(layers) as client:
         await client.get("/concurrency/async-sleep/?s=0")
         mw.EVENTS.clear()
         assert (await client.get("/concurrency/async-sleep/?s=0")).status_code == 200
         switches = thread_switches(mw.EVENTS)
-        start = time.perf_counter()
-        for _ in range(20):
-            await client.get("/concurrency/async-sleep/?s=0")
-    observe(thread_switches=switches, ms_per_request=round((time.perf_counter() - start) / 20 * 1000, 2))
+        per_request_ms = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(10):
+                await client.get("/concurrency/async-sleep/?s=0")
+            per_request_ms.append((time.perf_counter() - start) / 10 * 1000)
+    observe(thread_switches=switches, sync_middleware=sync_middleware,
+            **{"ms per request": spread(per_request_ms, 2), "claimed": "less with fewer sync middleware"})
     assert switches == 2 * sync_middleware
 
 

@@ -9,7 +9,9 @@ and it raises what the sync method raises. Before 4.1 none of it exists. There i
 
 Harness: ``async def`` tests run on pytest-asyncio's loop on the main thread; ``sql_log``
 records every statement with its thread. The sample tests request the fixture app's views
-(fixture_app/views/orm.py) through the WSGI and the ASGI test client (``get``).
+(fixture_app/views/orm.py) through the WSGI and the ASGI test client (``get``); on 3.0, which
+has neither async views nor the AsyncClient, through the WSGI client, to show what a sample
+labelled "3.0+" does there.
 """
 import threading
 
@@ -21,6 +23,7 @@ from django.db.models.query import QuerySet
 from django.db.models.signals import post_save
 
 from fixture_app.models import Post, Tag
+from spec_tests.orm_surface import awaitable_orm_interface
 from spec_tests.unawaited import close_coroutines_in_traceback
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,11 +49,14 @@ async def test_aget_returns_the_object_and_raises_what_get_raises(three_posts):
 
 @pytest.mark.django("<4.1")
 @pytest.mark.claims(refutes=["orm.django-provides-async-queries"],
-                    confirms=["versions.async-orm-api-from-4-1"])
-def test_there_are_no_async_query_methods_before_4_1():
-    """Before 4.1 a QuerySet has no ``a``-method that runs a query: async code must wrap the sync
-    ORM in ``sync_to_async``. 3.0–4.0."""
-    assert not [name for name in ("aget", "acount", "acreate", "afirst", "__aiter__") if hasattr(QuerySet, name)]
+                    confirms=["versions.async-orm-api-from-4-1", "orm.orm-does-not-support-await"])
+def test_there_are_no_async_query_methods_before_4_1(observe):
+    """Before 4.1 the ORM has nothing async code can await: no coroutine method on QuerySet,
+    Manager or Model, no ``__aiter__``, no ``__await__``. Async code must wrap the sync ORM in
+    ``sync_to_async``. 3.0–4.0 (from 4.1 ``aget`` and its kin are awaitable: see above)."""
+    found = awaitable_orm_interface()
+    observe(awaitable=", ".join(found) or "none")
+    assert found == []
 
 
 @pytest.mark.django(">=4.1")
@@ -80,6 +86,23 @@ def test_model_asave_does_not_exist_in_4_1():
     assert not hasattr(Post, "asave")
 
 
+@pytest.mark.parametrize("relation", [
+    pytest.param("confirms", id="4.2+", marks=[pytest.mark.django(">=4.2"), pytest.mark.claims(confirms=["orm.adelete"])]),
+    pytest.param("refutes", id="4.1", marks=[pytest.mark.django("==4.1"), pytest.mark.claims(refutes=["orm.adelete"])]),
+])
+async def test_model_instance_adelete_deletes_its_row_from_4_2(relation, three_posts, observe):
+    """``delete()`` exists on QuerySets and on instances. ``await post.adelete()`` deletes the row
+    from 4.2; in 4.1 an instance has no ``adelete`` (only the QuerySet has, below)."""
+    post = three_posts[0]
+    if relation == "refutes":
+        assert not hasattr(post, "adelete")
+        observe(instance_adelete="missing")
+        return
+    await post.adelete()
+    assert not await Post.objects.filter(pk=three_posts[0].pk).aexists()
+    assert await Post.objects.acount() == 2
+
+
 @pytest.mark.django(">=4.1")
 @pytest.mark.claims(confirms=["orm.adelete"])
 async def test_queryset_adelete_deletes_the_rows(three_posts):
@@ -95,17 +118,23 @@ async def test_acount_runs_exactly_one_query_and_counts(three_posts, sql_log, ob
     """``await qs.acount()`` is one ``SELECT COUNT(*)``, like ``count()``. 4.1+."""
     assert await Post.objects.filter(published=True).acount() == 2
     assert len(sql_log) == 1 and "COUNT(" in sql_log[0][0].upper()
-    observe(sql=sql_log[0][0][:80])
+    assert sql_log[0][1] != threading.get_ident()  # the worker thread, not the loop's
+    observe(sql=sql_log[0][0][:80], thread="worker")
 
 
 @pytest.mark.django(">=4.1")
 @pytest.mark.claims(confirms=["orm.aexists", "orm.async-methods-match-sync"])
-async def test_aexists_afirst_alast_on_an_empty_queryset_are_false_and_none():
-    """On no rows: ``aexists()`` is False, ``afirst()``/``alast()`` are None, ``acount()`` 0. 4.1+."""
-    empty = Post.objects.filter(title="nothing")
-    assert await empty.aexists() is False
-    assert await empty.afirst() is None and await empty.alast() is None
-    assert await empty.acount() == 0
+async def test_aexists_afirst_alast_answer_for_no_rows_and_for_rows():
+    """On no rows: ``aexists()`` is False, ``afirst()``/``alast()`` are None, ``acount()`` 0, as
+    the sync methods answer. Once a row matches: True, that row, 1. 4.1+."""
+    matching = Post.objects.filter(title="something").order_by("pk")
+    assert await matching.aexists() is False
+    assert await matching.afirst() is None and await matching.alast() is None
+    assert await matching.acount() == 0
+    post = await Post.objects.acreate(title="something")
+    assert await matching.aexists() is True
+    assert await matching.afirst() == post and await matching.alast() == post
+    assert await matching.acount() == 1
 
 
 @pytest.mark.django(">=4.1")
@@ -129,21 +158,34 @@ async def test_abulk_create_sets_the_primary_keys(observe):
     (Django uses RETURNING on both). 4.1+."""
     posts = await Post.objects.abulk_create([Post(title=f"b{i}") for i in range(3)])
     assert all(p.pk is not None for p in posts)
+    saved = {title: pk async for title, pk in Post.objects.values_list("title", "pk")}
+    assert {p.title: p.pk for p in posts} == saved  # the rows' real keys, each on its object
     observe(pks_set=True, vendor=connection.vendor)
 
 
 @pytest.mark.django(">=4.1")
 @pytest.mark.claims(confirms=["orm.async-methods-run-sql-in-a-worker-thread", "orm.orm-core-synchronous"])
-async def test_async_orm_queries_run_on_a_worker_thread_not_the_event_loop(three_posts, sql_log, observe):
-    """Every query of ``aget``/``acount``/``async for`` runs on a worker thread: the ORM itself
-    is synchronous, the a-methods wrap it in ``sync_to_async``. 4.1+."""
+async def test_async_orm_queries_run_on_a_worker_thread_not_the_event_loop(three_posts, sql_log, monkeypatch, observe):
+    """``aget``/``acount``/``async for`` each run one query, on a worker thread, and they get
+    there by calling the synchronous ORM (``get``, ``count``, ``_fetch_all``) in that thread:
+    the ORM itself is synchronous, the a-methods wrap it in ``sync_to_async``. 4.1+."""
+    sync_calls = []
+    for name in ("get", "count", "_fetch_all"):
+        def spy(self, *args, _original=getattr(QuerySet, name), _name=name, **kwargs):
+            sync_calls.append((_name, threading.get_ident()))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(QuerySet, name, spy)
     loop_thread = threading.get_ident()
     await Post.objects.aget(pk=three_posts[0].pk)
     await Post.objects.acount()
     [p async for p in Post.objects.all()]
     assert len(sql_log) == 3
     assert loop_thread not in sql_log.threads()
-    observe(query_threads=len(sql_log.threads()), loop_thread_ran_sql=False)
+    assert {"get", "count", "_fetch_all"} <= {name for name, _ in sync_calls}
+    assert {thread for _, thread in sync_calls} == sql_log.threads()  # the sync code ran the SQL
+    observe(query_threads=len(sql_log.threads()), loop_thread_ran_sql=False,
+            sync_methods_called=", ".join(sorted({name for name, _ in sync_calls})))
 
 
 @pytest.mark.django(">=4.1")
@@ -291,13 +333,16 @@ def author_pk(three_posts):
 @pytest.mark.claims(confirms=["orm.sample-a0-async-for-view"])
 def test_sample_async_for_over_sliced_posts_returns_them_as_json(get, three_posts):
     """A0's view: ``async for`` over ``Post.objects.all()[:10]``, ids and titles as JSON. 4.1+."""
-    assert [p["title"] for p in get("/orm/first-ten-posts/").json()["posts"]] == ["post 0", "post 1", "post 2"]
+    assert get("/orm/first-ten-posts/").json()["posts"] == [{"id": p.pk, "title": p.title} for p in three_posts]
 
 
 @pytest.mark.django(">=3.1,<4.1")
-@pytest.mark.claims(refutes=["orm.sample-a0-async-for-view", "orm.sample-a2-good-view-async-for",
-                             "orm.sample-a2-user-detail"])
-@pytest.mark.parametrize("url", ["/orm/first-ten-posts/", "/orm/count-authors-async-for/", "/orm/author-detail/1/"])
+@pytest.mark.parametrize("url", [
+    pytest.param("/orm/first-ten-posts/", marks=pytest.mark.claims(refutes=["orm.sample-a0-async-for-view"])),
+    pytest.param("/orm/count-authors-async-for/",
+                 marks=pytest.mark.claims(refutes=["orm.sample-a2-good-view-async-for"])),
+    pytest.param("/orm/author-detail/1/", marks=pytest.mark.claims(refutes=["orm.sample-a2-user-detail"])),
+])
 def test_samples_using_async_for_or_aget_fail_before_4_1(get, url, three_posts, observe):
     """Before 4.1 the samples' ``async for`` is a TypeError and ``aget`` an AttributeError. 3.1–4.0."""
     with pytest.raises((TypeError, AttributeError)) as excinfo:
@@ -322,20 +367,71 @@ def test_sample_awaiting_a_queryset_works_as_an_async_comprehension(get, three_p
 
 
 @pytest.mark.django(">=3.1")
-@pytest.mark.claims(confirms=["orm.sample-a2-sync-view-get", "concurrency.sample-q3-single-query-views"])
+@pytest.mark.claims(confirms=["orm.sample-a2-sync-view-get"])
 def test_sample_sync_view_with_get_says_hello(get, author_pk):
-    """A2's sync comparison view works as written on every version."""
+    """A2's sync comparison view works as written, under WSGI and ASGI. 3.1+ (the versions with
+    both test clients)."""
     assert get(f"/orm/hello-sync/{author_pk}/").content == b"Hello Ada"
 
 
 @pytest.mark.django(">=4.1")
-@pytest.mark.claims(confirms=["orm.sample-a2-async-view-aget", "orm.sample-a2-missing-await-good-view",
-                              "concurrency.sample-q3-single-query-views"])
-@pytest.mark.parametrize("url, body", [("/orm/hello-async/{}/", b"Hello Ada"), ("/orm/hello-with-await/{}/", b"Good!")])
+@pytest.mark.parametrize("url, body", [
+    pytest.param("/orm/hello-async/{}/", b"Hello Ada", id="A2 1.1",
+                 marks=pytest.mark.claims(confirms=["orm.sample-a2-async-view-aget"])),
+    pytest.param("/orm/hello-with-await/{}/", b"Good!", id="A2 6.3 fixed",
+                 marks=pytest.mark.claims(confirms=["orm.sample-a2-missing-await-good-view"])),
+])
 def test_samples_awaiting_aget_respond(get, author_pk, url, body):
     """A2's ``await User.objects.aget(id=...)`` views respond as written. 4.1+ (A2's comment
-    says 3.0+)."""
+    says 3.0+: see the 3.0 test below)."""
     assert get(url.format(author_pk)).content == body
+
+
+@pytest.mark.django("<3.1")
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+@pytest.mark.parametrize("url", [
+    pytest.param("/orm/hello-async/{}/", id="A2 1.1",
+                 marks=pytest.mark.claims(refutes=["orm.sample-a2-async-view-aget"])),
+    pytest.param("/orm/hello-with-await/{}/", id="A2 6.3 fixed",
+                 marks=pytest.mark.claims(refutes=["orm.sample-a2-missing-await-good-view"])),
+    pytest.param("/orm/hello-missing-await/{}/", id="A2 6.3 as written",
+                 marks=pytest.mark.claims(refutes=["orm.sample-a2-missing-await-bad-view"])),
+    pytest.param("/orm/q3-async/{}/", id="A2 Q3 async",
+                 marks=pytest.mark.claims(refutes=["concurrency.sample-q3-single-query-views"])),
+])
+def test_samples_calling_aget_never_run_on_3_0(author_pk, url, sql_log, observe):
+    """A2 labels its ``aget`` view "Django 3.0+". On 3.0 the view never runs: 3.0 has no async
+    views, so Django calls the ``async def`` like a sync view and takes the coroutine it gets for
+    a response (AttributeError from Django, not from the view's ``user.name``). No query runs,
+    and 3.0 has no ``aget`` either. 3.0."""
+    from django.test import Client
+
+    with pytest.raises(AttributeError, match="'coroutine' object has no attribute") as excinfo:
+        Client().get(url.format(author_pk))
+    close_coroutines_in_traceback(excinfo.tb)
+    observe(raised=f"AttributeError: {excinfo.value}"[:160])
+    assert "'name'" not in str(excinfo.value)
+    assert sql_log.selects() == []
+    assert not hasattr(QuerySet, "aget")
+
+
+@pytest.mark.parametrize("relation", [
+    pytest.param("confirms", id="4.1+", marks=[
+        pytest.mark.django(">=4.1"), pytest.mark.claims(confirms=["concurrency.sample-q3-single-query-views"])]),
+    pytest.param("refutes", id="3.1-4.0", marks=[
+        pytest.mark.django(">=3.1,<4.1"), pytest.mark.claims(refutes=["concurrency.sample-q3-single-query-views"])]),
+])
+def test_sample_q3_pair_returns_the_name_as_json_from_both_views(relation, get, author_pk, observe):
+    """A2 Q3's single-query pair (``aget`` in an async view, ``get`` in a sync one), both giving
+    the user's name as JSON. The sync half works on every version; the async half from 4.1 (the
+    manager has no ``aget`` before). 3.1+; 3.0 is in the test above."""
+    assert get(f"/orm/q3-sync/{author_pk}/").json() == {"user": "Ada"}
+    if relation == "confirms":
+        assert get(f"/orm/q3-async/{author_pk}/").json() == {"user": "Ada"}
+        return
+    with pytest.raises(AttributeError, match="no attribute 'aget'") as excinfo:
+        get(f"/orm/q3-async/{author_pk}/")
+    observe(raised=f"AttributeError: {excinfo.value}")
 
 
 @pytest.mark.django(">=3.1,<4.1")
@@ -359,6 +455,7 @@ def test_sample_user_detail_returns_the_author_and_their_posts(get, author_pk):
     data = get(f"/orm/author-detail/{author_pk}/").json()
     assert data["author"] == {"id": author_pk, "name": "Ada"}
     assert [p["title"] for p in data["posts"]] == ["post 0", "post 1", "post 2"]
+    assert all(isinstance(p["created_at"], str) and p["created_at"][:2] == "20" for p in data["posts"])
 
 
 @pytest.mark.django(">=4.1")
@@ -369,8 +466,12 @@ def test_sample_counting_with_async_for_returns_the_count(get, three_posts):
 
 
 @pytest.mark.django(">=3.1")
-@pytest.mark.claims(confirms=["orm.sample-a2-good-view-sync-to-async-list", "orm.sample-a2-get-users-decorated"])
-@pytest.mark.parametrize("url", ["/orm/count-authors-sync-to-async-list/", "/orm/count-authors-decorated-helper/"])
+@pytest.mark.parametrize("url", [
+    pytest.param("/orm/count-authors-sync-to-async-list/",
+                 marks=pytest.mark.claims(confirms=["orm.sample-a2-good-view-sync-to-async-list"])),
+    pytest.param("/orm/count-authors-decorated-helper/",
+                 marks=pytest.mark.claims(confirms=["orm.sample-a2-get-users-decorated"])),
+])
 def test_samples_listing_through_sync_to_async_return_the_count(get, three_posts, url):
     """A2's ``sync_to_async(list)(qs)`` and ``@sync_to_async`` helper returning a list work on
     every version with async views (3.1+)."""

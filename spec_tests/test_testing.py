@@ -57,33 +57,49 @@ class HttpxWithoutBaseUrl(TestCase):  # the A3 sample's shape
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(refutes=["testing.a3-async-testcase-sample", "testing.httpx-asyncclient-reaches-django"])
 def test_sample_httpx_client_without_base_url_errors_before_reaching_django(observe):
-    """A3's test as written errors: httpx refuses the relative URL (UnsupportedProtocol), so
-    nothing reaches Django. (``httpx.AsyncClient(transport=httpx.ASGITransport(app=...),
-    base_url="http://testserver")`` or Django's AsyncClient would.) 3.1+."""
-    result = run(HttpxWithoutBaseUrl)
-    assert len(result.errors) == 1
+    """A3's test as written errors: httpx refuses the relative URL (UnsupportedProtocol), and no
+    request reaches Django (its ``request_started`` signal never fires). (``httpx.AsyncClient(
+    transport=httpx.ASGITransport(app=...), base_url="http://testserver")`` or Django's
+    AsyncClient would.) 3.1+."""
+    from django.core.signals import request_started
+
+    started = []
+
+    def count(**kwargs):
+        started.append(kwargs.get("environ") or kwargs.get("scope"))
+
+    request_started.connect(count)
+    try:
+        result = run(HttpxWithoutBaseUrl)
+    finally:
+        request_started.disconnect(count)
+    assert len(result.errors) == 1 and result.testsRun == 1
     message = result.errors[0][1].strip().splitlines()[-1]
     assert "UnsupportedProtocol" in message
-    observe(raised=message)
+    assert started == []
+    observe(raised=message, requests_reaching_django=0)
 
 
 @pytest.mark.django(">=3.1")
-@pytest.mark.database("sqlite")  # a real server, no database: once per Django version
+@pytest.mark.no_database
 @pytest.mark.claims(confirms=["testing.wrk-load-test-sample"])
 def test_sample_wrk_command_reports_requests_and_transfer_per_second(real_servers, observe):
     """A2 5.2 load-tests a sync and an async view with ``wrk -t4 -c100 -d30s``; the two command
-    lines differ only in the URL. The command against the async view under uvicorn, for 1 s
-    instead of 30 (the output's shape does not depend on the length), prints Requests/sec and
-    Transfer/sec. Needs wrk (Debian package ``wrk``); without it the test is skipped and says
-    so. 3.1+, SQLite envs (the view touches no database)."""
+    lines differ only in the URL. Both commands, against a sync and an async view under uvicorn,
+    for 1 s each instead of 30 (the output's shape does not depend on the length): each run
+    answers requests and prints Requests/sec and Transfer/sec. Needs wrk (Debian package
+    ``wrk``); without it the test is skipped and says so. 3.1+; the views touch no database."""
     import re
     import shutil
     import subprocess
 
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (Debian: apt-get install wrk); .ci/run installs it")
-    out = subprocess.run(["wrk", "-t4", "-c100", "-d1s", real_servers["uvicorn"].url + "/hello/"],
-                         capture_output=True, text=True, timeout=60).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rps and re.search(r"Transfer/sec:\s+\S+", out), out
-    observe(requests_per_second=float(rps.group(1)), note="-d1s, not -d30s")
+    rates = {}
+    for kind, path in (("sync", "/concurrency/sync-sleep/?s=0"), ("async", "/hello/")):
+        out = subprocess.run(["wrk", "-t4", "-c100", "-d1s", real_servers["uvicorn"].url + path],
+                             capture_output=True, text=True, timeout=60).stdout
+        rps, transfer = re.search(r"Requests/sec:\s+([\d.]+)", out), re.search(r"Transfer/sec:\s+(\S+)", out)
+        assert rps and transfer and float(rps.group(1)) > 0 and "Non-2xx" not in out, out
+        rates[f"{kind}_requests_per_second"], rates[f"{kind}_transfer_per_second"] = float(rps.group(1)), transfer.group(1)
+    observe(**rates, note="-d1s, not -d30s")

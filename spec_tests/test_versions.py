@@ -9,6 +9,8 @@ from 4.1" is wrong on every release.
 """
 import pytest
 
+from spec_tests.orm_surface import awaitable_orm_interface
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -24,13 +26,6 @@ def async_views_work():
             return Client().get("/hello/").content == b"Hello Async World!"
         except AttributeError:  # 3.0 takes the coroutine for a response
             return False
-
-
-def async_orm_methods():
-    """The async QuerySet methods this Django has (4.1 brought them all at once)."""
-    from django.db.models import QuerySet
-
-    return [name for name in ("aget", "acreate", "acount", "aexists", "aiterator") if hasattr(QuerySet, name)]
 
 
 @pytest.mark.claims(confirms=["versions.asgi-from-3-0"])
@@ -63,7 +58,7 @@ def test_django_3_0_has_no_async_views_not_even_experimental_ones():
 @pytest.mark.claims(confirms=["versions.table-row-3-1"])
 def test_django_3_1_has_async_views_and_no_async_orm():
     """A2's 3.1 row: stable async views, no async ORM. 3.1."""
-    assert async_views_work() and async_orm_methods() == []
+    assert async_views_work() and awaitable_orm_interface() == []
 
 
 @pytest.mark.django(">=3.2,<4.1")
@@ -71,8 +66,9 @@ def test_django_3_1_has_async_views_and_no_async_orm():
 def test_django_3_2_to_4_0_have_no_partial_async_orm(observe):
     """A2's row for 3.2–4.0 says the ORM is partly async. It has no async method at all; an
     async view has to wrap every query in ``sync_to_async``. 3.2–4.0."""
-    assert async_views_work() and async_orm_methods() == []
-    observe(async_queryset_methods=0)
+    found = awaitable_orm_interface()
+    observe(async_orm_methods=len(found))
+    assert async_views_work() and found == []
 
 
 @pytest.mark.django("==4.0")
@@ -80,7 +76,7 @@ def test_django_3_2_to_4_0_have_no_partial_async_orm(observe):
 def test_django_4_0_has_no_awaitable_queries():
     """A1 dates awaitable queries to 4.0 (on PostgreSQL and the like). 4.0 has none, on any
     database; they arrive in 4.1. 4.0."""
-    assert async_orm_methods() == []
+    assert awaitable_orm_interface() == []
 
 
 @pytest.mark.django(">=4.1")
@@ -88,7 +84,9 @@ def test_django_4_0_has_no_awaitable_queries():
 def test_awaitable_queries_exist_from_4_1_on_every_database(observe):
     """From 4.1 the QuerySet has its async methods, on SQLite as on PostgreSQL (the claim's
     "from 4.0" is refuted on 4.0 itself). 4.1+."""
-    assert async_orm_methods() == ["aget", "acreate", "acount", "aexists", "aiterator"]
+    found = awaitable_orm_interface()
+    observe(async_queryset_methods=sum(name.startswith("QuerySet.") for name in found))
+    assert {f"QuerySet.{name}" for name in ("aget", "acreate", "acount", "aexists", "aiterator", "__aiter__")} <= set(found)
 
 
 @pytest.mark.django(">=4.1")

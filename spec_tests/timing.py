@@ -31,7 +31,7 @@ def assert_claimed(observe, name, measured, *, claimed, accept, holds=True, unit
     """
     low, high = accept
     inside = (low is None or measured >= low) and (high is None or measured <= high)
-    band = f"[{'-inf' if low is None else low}, {'+inf' if high is None else high}]{unit}"
+    band = f"[{'-inf' if low is None else f'{low:g}'}, {'+inf' if high is None else f'{high:g}'}]{unit}"
     observe(**{name: round(measured, 3), f"{name} claimed": f"{claimed}{unit}", f"{name} accepted": band})
     verb = "confirms" if holds else "refutes"
     assert inside == holds, (
@@ -86,3 +86,79 @@ def improvement_percent(sync_s, async_s):
     """How much less time the async version took, in percent of the sync time (the articles'
     "N% faster" figures are this: 230 ms -> 100 ms is 56%)."""
     return 100 * (1 - async_s / sync_s)
+
+
+def check(name, of, *, claimed, accept, holds=True, unit=""):
+    """One quantity a test asserts with :func:`assert_claimed`: ``of(measurement)`` (a function
+    of what :func:`best_of` returns) against the claimed value and its accepted band."""
+    return {"name": name, "of": of, "claimed": claimed, "accept": accept, "holds": holds, "unit": unit}
+
+
+def settled(checks):
+    """For ``best_of(..., enough=settled(checks))``: stop repeating once every check already
+    lands on its side of its band."""
+    return lambda measurement: all(inside(c["of"](measurement), c["accept"]) == c["holds"] for c in checks)
+
+
+def assert_checks(observe, measurement, checks):
+    """:func:`assert_claimed` for every check, on the (best) measurement."""
+    for c in checks:
+        assert_claimed(observe, c["name"], c["of"](measurement), claimed=c["claimed"], accept=c["accept"],
+                       holds=c["holds"], unit=c["unit"])
+
+
+def spread(values, digits=3):
+    """'median (min–max, n runs)' of ``values``: how a *measured* quantity is reported."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return f"{round(median, digits)} ({round(ordered[0], digits)}–{round(ordered[-1], digits)}, {len(ordered)} runs)"
+
+
+class LoopProbe:
+    """``async with LoopProbe() as probe: ...``: a task that wakes every 5 ms on the event loop
+    while the block runs. ``probe.beats`` counts its wake-ups (a blocked loop gives none while it
+    is blocked; a free one gives dozens, even on a loaded machine), ``probe.max_gap`` is the
+    longest time between two (a blocked loop shows as a long gap). The beat count is the robust
+    measure of "other work runs meanwhile": one scheduling hiccup of a loaded machine lengthens
+    one gap but removes few beats."""
+
+    def __init__(self, every=0.005):
+        self.every, self.beats, self.max_gap, self._task = every, 0, 0.0, None
+
+    async def _beat(self):
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(self.every)
+            now = time.perf_counter()
+            self.beats += 1
+            self.max_gap = max(self.max_gap, now - last)
+            last = now
+
+    async def __aenter__(self):
+        self._task = asyncio.ensure_future(self._beat())
+        await asyncio.sleep(0.02)  # let it start
+        self.beats, self.max_gap = 0, 0.0
+        return self
+
+    async def __aexit__(self, *exc):
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+
+
+async def beats_during(work, need=5, runs=3):
+    """Run ``await work()`` under a :class:`LoopProbe`, up to ``runs`` times until the probe
+    beats at least ``need`` times (load only ever takes beats away, so the most of a few runs is
+    the robust count). Returns (beats, max gap of that run, what ``work()`` returned)."""
+    best = None
+    for _ in range(runs):
+        async with LoopProbe() as probe:
+            result = await work()
+        if best is None or probe.beats > best[0]:
+            best = (probe.beats, probe.max_gap, result)
+        if best[0] >= need:
+            break
+    return best

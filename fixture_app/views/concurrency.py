@@ -29,9 +29,32 @@ def _where():
 # --------------------------------------------------------------- plain waits, to see the thread model
 
 
+_IN_FLIGHT = {"now": 0}  # async_sleep requests of this process being served right now
+_GATES = {}  # ?gate=n -> the asyncio.Event that opens once n of them are in flight at once
+
+
 async def async_sleep(request):
-    await asyncio.sleep(_seconds(request))
-    return JsonResponse(_where())
+    """Awaits ?s= seconds; reports its thread. With ?gate=n it first waits (at most 30 s) until n
+    requests of this view are in flight at once in this process, and reports how many were
+    ("in_flight"): a test of how many requests one thread holds open together."""
+    gate = int(request.GET.get("gate", 0))
+    _IN_FLIGHT["now"] += 1
+    try:
+        in_flight = _IN_FLIGHT["now"]
+        if gate:
+            opened = _GATES.setdefault(gate, asyncio.Event())
+            if in_flight >= gate:
+                opened.set()
+                _GATES.pop(gate, None)  # the next test's requests wait for a gate of their own
+            try:
+                await asyncio.wait_for(opened.wait(), timeout=30)
+            except asyncio.TimeoutError:
+                pass
+            in_flight = max(in_flight, _IN_FLIGHT["now"])
+        await asyncio.sleep(_seconds(request))
+        return JsonResponse({**_where(), "in_flight": in_flight})
+    finally:
+        _IN_FLIGHT["now"] -= 1
 
 
 def sync_sleep(request):

@@ -40,6 +40,18 @@ async def hello_async(request, pk):
     return HttpResponse(f"Hello {author.name}")
 
 
+# concurrency.sample-q3-single-query-views: one aget in an async view, the user's name as JSON
+async def q3_async_user(request, pk):
+    author = await Author.objects.aget(id=pk)
+    return JsonResponse({"user": author.name})
+
+
+# ... and its sync twin with get
+def q3_sync_user(request, pk):
+    author = Author.objects.get(id=pk)
+    return JsonResponse({"user": author.name})
+
+
 # orm.sample-a2-user-detail: aget, then async for over a filter on the fetched object
 async def author_detail(request, pk):
     author = await Author.objects.aget(id=pk)

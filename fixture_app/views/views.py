@@ -127,9 +127,11 @@ async def call_with_await(request):
     return JsonResponse({"returned": returned, "body_ran": bool(box)})
 
 
-# views.render-in-async-view: render() with fetched objects (A2 6.4) or a lazy QuerySet (preface)
+# views.render-in-async-view: render() with fetched objects (A2 6.4) or a lazy QuerySet (preface).
+# The rows are fetched off the loop with sync_to_async, which every release with async views has
+# (A2 6.4's own ``async for`` needs 4.1: see views.sample-a2-overuse-bad-list-view).
 async def render_fetched_posts(request):
-    posts = [post async for post in Post.objects.all()]
+    posts = await sync_to_async(list)(Post.objects.all())
     return render(request, "posts/plain_list.html", {"posts": posts})
 
 
@@ -169,7 +171,24 @@ async def async_user_detail(request, user_id):
         return JsonResponse({"error": str(e)}, status=500)
 
 
-# views.error-handling-like-sync: an uncaught Http404 from a sync and an async view
+# views.error-handling-like-sync: the not-found error of an awaited lookup caught with try/except,
+# in an async view, next to the same lookup caught in a sync view; and an uncaught Http404 from both
+def lookup_author_sync(request, pk):
+    try:
+        author = Author.objects.get(pk=pk)
+    except ObjectDoesNotExist:
+        return HttpResponseNotFound("no such author")
+    return JsonResponse({"name": author.name})
+
+
+async def lookup_author_async(request, pk):
+    try:
+        author = await sync_to_async(Author.objects.get)(pk=pk)
+    except ObjectDoesNotExist:
+        return HttpResponseNotFound("no such author")
+    return JsonResponse({"name": author.name})
+
+
 def raise_404_sync(request):
     raise Http404("no such thing")
 
@@ -265,6 +284,17 @@ async def generate_thumbnail(file_path):
 async def upload_to_s3(file_path):
     await asyncio.sleep(0.04)
     return "https://s3.amazonaws.com/bucket/file.jpg"
+
+
+# views.aiofiles-write-in-async-view: A2 7.3's aiofiles write of the upload's chunks, in an async
+# view without the sample's @csrf_exempt (which breaks async views before 5.0)
+async def aiofiles_upload(request):
+    file = request.FILES["file"]
+    file_path = os.path.join(UPLOAD_DIR, file.name)
+    async with aiofiles.open(file_path, "wb") as f:
+        for chunk in file.chunks():
+            await f.write(chunk)
+    return JsonResponse({"file_path": file_path, **_where()})
 
 
 # views.request-files-in-async-view: where Django parses the upload of an async view
