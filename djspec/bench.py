@@ -2,7 +2,7 @@
 
     .venv/bin/python -m djspec.bench [--repeat 5] [--out bench] ENV [ENV ...]
 
-Runs the concurrency modules of the spec ``--repeat`` times in each tox env (one after
+Runs the timing modules of the spec (concurrency and middleware) ``--repeat`` times in each tox env (one after
 another, so runs do not disturb each other), then writes ``bench/benchmark.json``: for every
 test and every number it observed, the median, the minimum, the maximum and the number of
 runs. ``tox -e report`` adds it to the report as the performance section. Timing *tests* assert
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 MODULES = ["spec_tests/test_concurrency.py", "spec_tests/test_concurrency_servers.py",
-           "spec_tests/test_concurrency_claims.py"]
+           "spec_tests/test_concurrency_claims.py", "spec_tests/test_middleware.py"]
 
 
 def run(env, index, raw_dir):
@@ -36,7 +36,7 @@ def summarise(results):
             for key, value in test.get("observations", {}).items():
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     values.setdefault(test["nodeid"], {}).setdefault(key, []).append(value)
-    return {nodeid: {key: {"median": statistics.median(v), "min": min(v), "max": max(v), "runs": len(v)}
+    return {nodeid: {key: {"median": round(statistics.median(v), 4), "min": min(v), "max": max(v), "runs": len(v)}
                      for key, v in keys.items()}
             for nodeid, keys in values.items()}
 

@@ -228,6 +228,28 @@ def performance(path):
     return {"repeat": bench.get("repeat"), "envs": sorted(envs), "rows": rows}
 
 
+def measured_spread(report, path):
+    """For every claim that some env reads as *measured*: the benchmark's median and spread of
+    each number its linked tests recorded, per benchmarked env (``claim["benchmark"]``). A
+    measured claim has no verdict; this is what the report shows instead."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    envs = json.loads(path.read_text()).get("envs", {})
+    for claim in report["claims"]:
+        if not any(cell["verdict"] == vd.MEASURED for cell in claim["cells"].values()):
+            continue
+        linked = {t["test"] for t in claim["tests"]}
+        spread = {}
+        for env, data in envs.items():
+            for nodeid, keys in data.get("tests", {}).items():
+                if nodeid.split("[")[0] in linked:
+                    for key, stats in keys.items():
+                        spread.setdefault(env, {})[f"{nodeid.split('::')[-1]} {key}"] = stats
+        if spread:
+            claim["benchmark"] = spread
+
+
 COVERAGE_STATES = ("tested", "untestable", "not yet tested")
 
 
@@ -322,6 +344,9 @@ def render_md(report):
                 "|---|---|" + "---|" * len(groups)]
         for c in (c for c in report["claims"] if c["topic"] == topic["id"]):
             srcs = "<br>".join(s["label"] for s in c["sources"])
+            for env, numbers in c.get("benchmark", {}).items():
+                srcs += f"<br>benchmark {env}: " + "; ".join(
+                    f"{k} {v['median']} [{v['min']}–{v['max']}]" for k, v in numbers.items())
             shown = ["any"] * len(groups) if "any" in c["summary"] else groups
             out.append(f"| **{c['id']}**: {c['statement']} | {srcs} | " + " | ".join(
                 ("any database: " if g == "any" else "")
@@ -456,6 +481,7 @@ def main(argv=None):
         runs = load_results(args.results)
         report = build(registry, runs)
         report["performance"] = performance(args.bench)
+        measured_spread(report, args.bench)
         report["mutation_score"] = mut.load_scores(args.mutations or args.results.parent / "mutations")
     except (ReportError, reg.RegistryError) as exc:
         print(f"djspec report: error: {exc}", file=sys.stderr)

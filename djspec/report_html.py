@@ -190,6 +190,9 @@ def render_matrix(report):
             summary = "<br>".join(
                 f"{e(DB_LABEL.get(g, g))}: " + (f"<b>from {e(c['holds_from'][g])}</b>; " if c["holds_from"].get(g) else "") + e(s)
                 for g, s in c["summary"].items())
+            for env, numbers in c.get("benchmark", {}).items():  # a measured claim's spread
+                summary += f"<br><i>benchmark {e(env)}</i>: " + "; ".join(
+                    f"{e(k)} {e(str(v['median']))} [{e(str(v['min']))}–{e(str(v['max']))}]" for k, v in numbers.items())
             cells = []
             for info in envs:
                 cell = c["cells"][info["env"]]
