@@ -164,6 +164,10 @@ CATALOGUE = [
              "@async_only_middleware marks the factory sync-capable only (the flags swapped)",
              "utils/decorators.py", "    func.sync_capable = False\n    func.async_capable = True",
              "    func.sync_capable = True\n    func.async_capable = False"),
+    Mutation("sync-and-async-middleware-not-async-capable", "middleware",
+             "@sync_and_async_middleware no longer marks the factory async-capable",
+             "utils/decorators.py", "    func.sync_capable = True\n    func.async_capable = True",
+             "    func.sync_capable = True\n    func.async_capable = False"),
     # ------------------------------------------------------------------ concurrency: threads
     Mutation("asgi-requests-share-one-thread", "concurrency",
              "ASGIHandler drops the per-request ThreadSensitiveContext: all requests share one sync thread again (3.x)",
@@ -570,7 +574,8 @@ def run(env, mutations, pytest_args, out_dir, jobs=1, progress=print):
                 record = futures[future]
                 record.update(future.result())
                 progress(f"  {'caught ' if record['caught'] else 'MISSED '} {record['name']} ({record['duration_s']} s)"
-                         + (f": {_short(record['drifted_claims'])}" if record["caught"] else f": {record.get('error', '')}"))
+                         + (f": {_short(record['drifted_claims'])}" if record["caught"]
+                            else f": {record.get('error') or 'no claim drifted'}"))
         except BaseException:
             stop_running_specs()  # before the pool waits for its threads: their spec runs end now
             raise

@@ -47,6 +47,20 @@ async_only.sync_capable = False
 async_only.async_capable = True
 
 
+def async_only_decorated(get_response):
+    """The same middleware, flagged by Django's own ``@async_only_middleware`` (3.1+) rather
+    than by hand."""
+    return recording_middleware(get_response)
+
+
+try:  # Django 3.1+
+    from django.utils.decorators import async_only_middleware
+except ImportError:  # Django 3.0 has no async middleware
+    pass
+else:
+    async_only_decorated = async_only_middleware(async_only_decorated)
+
+
 def sync_only(get_response):
     """A classic sync middleware that cannot run async (sync_capable only)."""
     def middleware(request):

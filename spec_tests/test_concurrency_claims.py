@@ -30,7 +30,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from fixture_app.latency import Sleep
 from fixture_app.models import Author, Post
 from spec_tests.timing import (abest_of, all_overlap, assert_checks, assert_claimed, best_of, check,
-                               beats_during, improvement_percent, settled, spread)
+                               beats_during, improvement_percent, inside, settled, spread)
 
 
 def serial_bound(latencies):
@@ -389,13 +389,14 @@ async def test_each_async_orm_call_is_a_round_trip_to_a_worker_thread(author, sq
 @pytest.mark.claims(confirms=["concurrency.no-gain-without-parallel-io"],
                     measures=["concurrency.single-query-async-overhead"])
 async def test_one_slow_query_takes_as_long_awaited_as_called_from_sync_code(author, observe):
-    """One 50 ms query, as a sync view runs it (``get`` on its thread) and as an async view does
+    """One 150 ms query, as a sync view runs it (``get`` on its thread) and as an async view does
     (``await aget``, one hop to the worker thread and back): the same time, within 0.8-1.25 x,
-    best of three interleaved rounds. With one I/O operation there is nothing to overlap, so
-    async brings no gain. The extra cost of the async path (the article: coroutine overhead on
-    top of the query) is a fraction of a millisecond: recorded with its spread, not asserted.
-    4.1+, both databases."""
-    slow = Author.objects.annotate(nap=Sleep(0.05))
+    best of up to five interleaved rounds (load only adds time; it stops once the best times
+    settle the band). With one I/O operation there is nothing to overlap, so async brings no
+    gain. The extra cost of the async path (the article: coroutine overhead on top of the query)
+    is a fraction of a millisecond: recorded with its spread, not asserted. 4.1+, both
+    databases."""
+    slow = Author.objects.annotate(nap=Sleep(0.15))
 
     def sync_get():  # timed on the worker thread itself: no hop, as in a sync view
         start = time.perf_counter()
@@ -403,16 +404,18 @@ async def test_one_slow_query_takes_as_long_awaited_as_called_from_sync_code(aut
         return time.perf_counter() - start
 
     await sync_to_async(sync_get)()  # open the worker thread's connection
-    rounds = []
-    for _ in range(3):
+    band, rounds = (0.8, 1.25), []
+    for _ in range(5):
         sync_s = await sync_to_async(sync_get)()
         start = time.perf_counter()
         await slow.aget(pk=author.pk)
         rounds.append((sync_s, time.perf_counter() - start))
-    sync_s, async_s = min(r[0] for r in rounds), min(r[1] for r in rounds)
+        sync_s, async_s = min(r[0] for r in rounds), min(r[1] for r in rounds)
+        if len(rounds) >= 2 and inside(async_s / sync_s, band):
+            break
     observe(**{"async - sync (ms)": spread([(a - s) * 1000 for s, a in rounds], 2),
                "async - sync claimed": "> 0 (sync can be faster)"})
-    assert_claimed(observe, "async / sync time", async_s / sync_s, claimed=1, accept=(0.8, 1.25))
+    assert_claimed(observe, "async / sync time", async_s / sync_s, claimed=1, accept=band)
 
 
 @pytest.mark.claims(confirms=["concurrency.sync-async-switch-overhead"])

@@ -58,10 +58,15 @@ def stack():
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["middleware.django-supports-async-middleware", "middleware.get-response-is-awaitable",
                               "middleware.async-middleware-runs-before-and-after-view"])
-async def test_an_async_middleware_runs_on_the_loop_around_the_view(stack, observe):
-    """An async-only middleware runs on the event loop's thread, before and after the view;
-    ``await get_response(request)`` gives the response. 3.1+."""
-    async with stack([ASYNC_ONLY]) as client:
+@pytest.mark.parametrize("middleware", [
+    pytest.param(ASYNC_ONLY, id="flags set by hand"),
+    pytest.param("fixture_app.middleware.async_only_decorated", id="@async_only_middleware"),
+])
+async def test_an_async_middleware_runs_on_the_loop_around_the_view(middleware, stack, observe):
+    """An async-only middleware, flagged by hand (``async_capable = True``, ``sync_capable =
+    False``) or by Django's ``@async_only_middleware``, runs on the event loop's thread, before
+    and after the view; ``await get_response(request)`` gives the response. 3.1+."""
+    async with stack([middleware]) as client:
         response = await client.get("/concurrency/async-sleep/?s=0")
     assert response.status_code == 200
     assert [what for what, _ in mw.EVENTS] == ["before", "after"]
