@@ -49,6 +49,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from djspec.process import alive
+
 ROOT = Path(__file__).resolve().parent.parent
 TOX_DIR = ROOT / ".tox"
 WORKSPACES = TOX_DIR / ".djspec-mutate"
@@ -314,22 +316,12 @@ def applicability(mutation, package, database):
 # ---------------------------------------------------------------------------- the workspace
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_workspaces(env):
     """Remove the workspaces an interrupted run of ``env`` left behind (their process is gone).
     They hold hard links only: removing them never touches the env, the cache or other envs."""
     for path in WORKSPACES.glob(f"{env}-*"):
         pid = path.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 
 
