@@ -112,44 +112,7 @@ settings.register_profile("deep", max_examples=300, **_shared)
 settings.load_profile(os.environ.get("DJSPEC_HYPOTHESIS_PROFILE", "ci"))
 
 
-# ----------------------------------------------------------------------------- timing helpers
-
-
-class Heartbeat:
-    """A task that wakes every 5 ms on the event loop and records the longest gap between two
-    wake-ups: a blocked loop shows as a long gap."""
-
-    def __init__(self):
-        self.max_gap = 0.0
-        self._task = None
-
-    async def _beat(self):
-        last = time.perf_counter()
-        while True:
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            self.max_gap = max(self.max_gap, now - last)
-            last = now
-
-    async def __aenter__(self):
-        self._task = asyncio.ensure_future(self._beat())
-        await asyncio.sleep(0.02)  # let it start
-        self.max_gap = 0.0
-        return self
-
-    async def __aexit__(self, *exc):
-        await asyncio.sleep(0.02)  # one more beat after the work
-        self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
-
-
-@pytest.fixture
-def heartbeat():
-    """``async with heartbeat() as beat: ...`` then ``beat.max_gap`` (seconds)."""
-    return Heartbeat
+# ----------------------------------------------------------------------------- the slow HTTP server
 
 
 class SlowHandler(BaseHTTPRequestHandler):

@@ -19,7 +19,8 @@ import time
 import httpx
 import pytest
 
-from spec_tests.timing import abest_of, beats_during, assert_checks, assert_claimed, check, concurrently, settled
+from spec_tests.timing import (LoopProbe, abest_of, assert_checks, assert_claimed, beats_during, check, concurrently,
+                               settled)
 
 K, T = 4, 0.3  # four requests that each wait 0.3 s: 1.2 s one at a time, about 0.3 s interleaved
 SERIAL, PARALLEL = 0.9 * K * T, 0.6 * K * T
@@ -98,10 +99,10 @@ async def test_one_process_holds_a_thousand_waiting_async_requests_open_at_once(
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.cpu-bound-blocks-loop", "concurrency.cpu-bound-no-async-speedup",
                               "concurrency.sample-6-2-bad-view"])
-async def test_cpu_work_in_an_async_view_makes_every_other_request_wait(asgi_http, heartbeat, observe):
+async def test_cpu_work_in_an_async_view_makes_every_other_request_wait(asgi_http, observe):
     """An async view that computes for T seconds holds the loop: two such requests take 2·T, and
     nothing else on the loop runs meanwhile (the heartbeat pauses about T). 3.1+."""
-    async with asgi_http, heartbeat() as beat:
+    async with asgi_http, LoopProbe() as beat:
         start = time.perf_counter()
         await asyncio.gather(*[asgi_http.get(f"/concurrency/cpu-on-the-loop/?s={T}") for _ in range(2)])
         elapsed = time.perf_counter() - start
@@ -128,10 +129,10 @@ async def test_cpu_work_handed_to_run_in_executor_leaves_the_loop_free(asgi_http
 
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.sync-http-blocks-loop"])
-async def test_a_requests_call_in_an_async_view_stops_the_loop_until_the_response(asgi_http, heartbeat, slow_server, observe):
+async def test_a_requests_call_in_an_async_view_stops_the_loop_until_the_response(asgi_http, slow_server, observe):
     """``requests.get`` inside an async view blocks the loop for the whole call: the heartbeat
     pauses about T while the slow server answers. 3.1+."""
-    async with asgi_http, heartbeat() as beat:
+    async with asgi_http, LoopProbe() as beat:
         response = await asgi_http.get(f"/concurrency/requests-in-async-view/?s={T}&base={slow_server}")
     observe(max_loop_pause_s=round(beat.max_gap, 3))
     assert response.status_code == 200 and beat.max_gap >= 0.8 * T
