@@ -16,7 +16,7 @@ from tox.plugin import impl
 from tox.report import HandledError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from djspec import anydjango  # noqa: E402
+from djspec import anydjango, envs  # noqa: E402
 
 LOG = logging.getLogger("djspec")
 
@@ -65,18 +65,19 @@ def tox_add_core_config(core_conf, state):
 
 @impl
 def tox_add_env_config(env_conf, state):
-    if env_conf.name.startswith("djany"):
-        _choose_any_django(env_conf.name)
+    if env_conf.name.startswith("djany") and not os.environ.get(envs.READING):
+        _choose_any_django(env_conf.name)  # (tox loads every env's config; djany is not in the matrix)
+    # tox takes the first base_python it finds; tox.ini's last line (the newest Python) is the
+    # default for envs no earlier line names, never a stand-in for a missing interpreter
     wanted = env_conf["base_python"]
-    if wanted and not any(shutil.which(spec) for spec in wanted):
-        LOG.error(
-            "%s needs %s, which is neither on PATH nor under %s/versions: this env will FAIL. "
-            "Install it (e.g. `pyenv install %s`) or put it on PATH.",
-            env_conf.name, " or ".join(wanted), _pyenv_root(), wanted[0].replace("python", ""),
-        )
+    if wanted and not shutil.which(wanted[0]) and not Path(wanted[0]).is_file():
+        _CANNOT_RUN.setdefault(env_conf.name, (
+            f"it needs {wanted[0]}, which is neither on PATH nor under {_pyenv_root()}/versions. Install it "
+            f"(e.g. `pyenv install {wanted[0].replace('python', '')}`) or put it on PATH."))
+        LOG.error("%s: %s This env will FAIL.", env_conf.name, _CANNOT_RUN[env_conf.name])
 
 
-_BAD_DJANGO = {}  # env name -> why DJSPEC_DJANGO names nothing installable
+_CANNOT_RUN = {}  # env name -> why it stops before anything is installed into it
 
 
 def _choose_any_django(env_name):
@@ -84,9 +85,9 @@ def _choose_any_django(env_name):
     is loaded for every listed env, so a bad spec is only recorded here; ``tox_on_install`` stops
     the env with the message before anything is installed into it."""
     try:
-        choice = anydjango.resolve(os.environ.get("DJSPEC_DJANGO"), os.environ.get("DJSPEC_PYTHON"))
-    except anydjango.DjangoSpecError as exc:
-        _BAD_DJANGO[env_name] = str(exc)
+        choice = anydjango.choose(matrix=_matrix())
+    except (anydjango.DjangoSpecError, envs.EnvsError) as exc:
+        _CANNOT_RUN[env_name] = str(exc)
         return
     os.environ["DJSPEC_DJANGO_REQUIREMENT"] = choice.requirement
     os.environ["DJSPEC_DJANGO_PYTHON"] = choice.python
@@ -94,7 +95,17 @@ def _choose_any_django(env_name):
     LOG.warning("%s: %s", env_name, choice.describe())
 
 
+_MATRIX = []
+
+
+def _matrix():
+    """The spec matrix of this checkout (``djspec.envs``), read once per tox run."""
+    if not _MATRIX:
+        _MATRIX.extend(envs.load(Path(__file__).absolute().parent))
+    return _MATRIX
+
+
 @impl
 def tox_on_install(tox_env, arguments, section, of_type):
-    if tox_env.name in _BAD_DJANGO:
-        raise HandledError(f"{tox_env.name}: {_BAD_DJANGO[tox_env.name]}")
+    if tox_env.name in _CANNOT_RUN:
+        raise HandledError(_CANNOT_RUN[tox_env.name])  # tox prefixes the env name

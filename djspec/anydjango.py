@@ -7,24 +7,26 @@
     DJSPEC_DJANGO=pre         the newest release or pre-release on the index
     DJSPEC_DJANGO=./Django-6.1.3-py3-none-any.whl | ./Django-6.1.3.tar.gz | ../django   a local build
 
-tox's inline plugin (toxfile.py) calls ``resolve()`` before anything is installed: a spec that is
-none of the above stops tox with a message saying what is accepted. The Python and the
-PostgreSQL driver follow the Django version when the spec names one; otherwise the newest Python
-(3.13) and psycopg 3. ``DJSPEC_PYTHON`` (e.g. ``python3.12``) overrides the Python.
+tox's inline plugin (toxfile.py) calls ``resolve()`` and ``check_index()`` before anything is
+installed: a spec that is none of the above, or that no Django on the package index matches,
+stops tox with one line saying why (and the newest Django there is). The Python and the
+PostgreSQL driver are the matrix's for that Django minor (``djspec.envs``, read from tox.ini):
+the nearest older minor's for a minor the matrix lacks, the newest env's for a newer one or when
+the spec names no minor. ``DJSPEC_PYTHON`` (e.g. ``python3.12``) overrides the Python.
 """
+import json
 import os
 import re
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-# The Python each Django minor runs on in the matrix (tox.ini, README "The matrix"); newer: 3.13.
-PYTHON_FOR = [((3, 0), "python3.8"), ((3, 1), "python3.9"), ((3, 2), "python3.10"), ((4, 0), "python3.10"),
-              ((4, 1), "python3.11"), ((4, 2), "python3.12"), ((5, 0), "python3.12")]
-NEWEST_PYTHON = "python3.13"
 ARCHIVES = (".whl", ".tar.gz", ".zip")
+PYPI = "https://pypi.org/simple"
 
 
 class DjangoSpecError(ValueError):
@@ -43,8 +45,9 @@ class DjangoChoice:
         return f"DJSPEC_DJANGO={self.spec!r}: installs {self.requirement} on {self.python}"
 
 
-def resolve(spec, python_override=None):
-    """Turn ``spec`` into a DjangoChoice, or raise DjangoSpecError saying what is accepted."""
+def resolve(spec, matrix, python_override=None):
+    """Turn ``spec`` into a DjangoChoice, or raise DjangoSpecError saying what is accepted.
+    ``matrix``: the envs of ``djspec.envs.load()``, for the Python and driver of each minor."""
     spec = (spec or "").strip()
     if not spec:
         raise DjangoSpecError("the djany-* envs need DJSPEC_DJANGO: a Django version (6.1, 6.1.3, 6.2a1), a "
@@ -83,9 +86,69 @@ def resolve(spec, python_override=None):
                 minor = (lowest.major, lowest.minor)
     if minor is not None and minor < (3, 0):
         raise DjangoSpecError(f"DJSPEC_DJANGO={spec!r}: the kit covers Django 3.0 and newer (ASGI arrived in 3.0)")
-    python = python_override or _python_for(minor)
-    pg_driver = "psycopg2-binary<2.9" if minor == (3, 0) else "psycopg2-binary" if minor and minor < (4, 2) else "psycopg[binary]"
-    return DjangoChoice(spec=spec, requirement=requirement, python=python, pg_driver=pg_driver, minor=minor)
+    python, pg_driver = _matrix_choice(minor, matrix)
+    return DjangoChoice(spec=spec, requirement=requirement, python=python_override or python, pg_driver=pg_driver,
+                        minor=minor)
+
+
+def _matrix_choice(minor, matrix):
+    """(python, PostgreSQL driver requirement) of the matrix's pg env for ``minor``."""
+    def key(env):
+        return (99, 99) if env.canary else tuple(int(p) for p in env.minor.split("."))
+
+    # the -pg env of each minor: its driver is the one that Django minor defaults to
+    candidates = sorted((e for e in matrix if e.database == "pg" and e.name.endswith("-pg")), key=key)
+    if not candidates:
+        raise DjangoSpecError("the matrix (tox.ini) has no -pg env to take a Python and driver from")
+    chosen = candidates[-1]
+    if minor is not None:
+        older = [e for e in candidates if not e.canary and key(e) <= minor]
+        newest_listed = max(key(e) for e in candidates if not e.canary)
+        if older and minor <= newest_listed:
+            chosen = older[-1]
+    return f"python{chosen.python}", chosen.driver_requirement
+
+
+def index_url():
+    """The package index the installer uses (uv's or pip's setting), else PyPI."""
+    for name in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
+        if os.environ.get(name):
+            return os.environ[name].rstrip("/")
+    return PYPI
+
+
+def index_versions(url=None, timeout=15):
+    """Every Django version on the index (PEP 691 JSON). Raises OSError when it cannot be read."""
+    request = urllib.request.Request(f"{url or index_url()}/django/",
+                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        data = json.load(response)
+    versions = []
+    for text in data.get("versions", []):
+        try:
+            versions.append(Version(text))
+        except InvalidVersion:
+            pass
+    return sorted(versions)
+
+
+def check_index(choice, versions):
+    """Raise DjangoSpecError, in one line, when no Django in ``versions`` (the index's) satisfies
+    the choice; a local build is not checked."""
+    if not choice.requirement.startswith("django"):
+        return
+    if choice.spec == "pre":
+        matches = versions
+    else:
+        matches = list(SpecifierSet(choice.requirement[len("django"):]).filter(versions))
+    if matches:
+        return
+    finals = [v for v in versions if not v.is_prerelease]
+    newest = f"the newest there is {finals[-1]}" if finals else "it lists no Django release"
+    if versions and versions[-1].is_prerelease and (not finals or versions[-1] > finals[-1]):
+        newest += f" (newest pre-release: {versions[-1]})"
+    raise DjangoSpecError(f"DJSPEC_DJANGO={choice.spec!r}: no Django on the package index ({index_url()}) matches "
+                          f"{choice.requirement}; {newest}")
 
 
 def _local_build(path):
@@ -103,11 +166,39 @@ def _local_build(path):
     return path
 
 
-def _python_for(minor):
-    if minor is None:
-        return NEWEST_PYTHON
-    chosen = NEWEST_PYTHON
-    for first, python in PYTHON_FOR:
-        if minor >= first:
-            chosen = python
-    return chosen if minor <= (5, 0) else NEWEST_PYTHON
+def choose(spec=None, python_override=None, matrix=None):
+    """What ``DJSPEC_DJANGO`` (or ``spec``) installs, checked against the package index; raises
+    DjangoSpecError (one line) for a bad spec or a version the index lacks. An unreachable index
+    is not an error here: the installer will say so."""
+    from djspec import envs
+
+    choice = resolve(os.environ.get("DJSPEC_DJANGO") if spec is None else spec,
+                     envs.load() if matrix is None else matrix,
+                     python_override or os.environ.get("DJSPEC_PYTHON"))
+    try:
+        versions = index_versions()
+    except (OSError, ValueError):
+        return choice
+    check_index(choice, versions)
+    return choice
+
+
+def main(argv=None):
+    """``python -m djspec.anydjango [--python]``: what DJSPEC_DJANGO installs (or, with --python,
+    just the Python version it runs on, for a CI job's setup step); exit 2 and one line if bad."""
+    import sys
+
+    from djspec import envs
+
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        choice = choose()
+    except (DjangoSpecError, envs.EnvsError) as exc:
+        print(f"djspec.anydjango: {exc}", file=sys.stderr)
+        return 2
+    print(choice.python[len("python"):] if "--python" in argv else choice.describe())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

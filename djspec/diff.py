@@ -108,8 +108,7 @@ def release_notes(old_minor, new_minor, claim):
     """The release notes to read for a change between two Django minors: every release after the
     older one up to the newer one, then the notes the claim itself cites."""
     lo, hi = sorted([old_minor, new_minor], key=vd.version_key)
-    links = [RELEASE_NOTES.format(m) for m in KNOWN_MINORS
-             if vd.version_key(lo) < vd.version_key(m) <= vd.version_key(hi)]
+    links = [RELEASE_NOTES.format(m) for m in feature_releases(lo, hi)]
     if claim is not None:
         links += [s.doc for s in claim.sources if s.doc and "/releases/" in s.doc and s.doc not in links]
     return links
@@ -118,7 +117,17 @@ def release_notes(old_minor, new_minor, claim):
 # a claim that one of the runs did not exercise (a subset was run, a tool was missing, an env did
 # not run) has nothing to compare: listed, never counted as a change
 UNCOMPARED = {vd.UNTESTED, vd.SKIPPED, vd.NOT_RUN}
-KNOWN_MINORS = ["3.0", "3.1", "3.2", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2", "6.0", "6.1", "6.2", "7.0"]
+
+
+def feature_releases(lo, hi):
+    """The Django feature releases after ``lo`` up to ``hi``, by Django's release policy (since
+    2.0, three per major: X.0, X.1 and the LTS X.2). 'latest' or a non-release: none listed."""
+    try:
+        (lo_major, lo_minor), (hi_major, hi_minor) = (tuple(int(p) for p in m.split(".")[:2]) for m in (lo, hi))
+    except ValueError:
+        return []
+    return [f"{major}.{minor}" for major in range(lo_major, hi_major + 1) for minor in range(3)
+            if (lo_major, lo_minor) < (major, minor) <= (hi_major, hi_minor)]
 
 
 def compare(old, new, explicit=(), registry=None):

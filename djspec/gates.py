@@ -17,7 +17,6 @@ on that release: some linked test must run there.
 """
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from packaging.specifiers import SpecifierSet
@@ -25,22 +24,14 @@ from packaging.version import Version
 
 DATABASES = ("sqlite", "pg")
 DRIVERS = ("sqlite3", "psycopg2", "psycopg")
-TOX_INI = Path(__file__).resolve().parent.parent / "tox.ini"
 
 
 def default_driver(minor: str, database: str) -> str:
-    """The driver the matrix's env for (minor, database) runs on (README, "The matrix")."""
+    """The driver Django X.Y uses by default, which is what the matrix's ``-pg`` env of each minor
+    runs on (kit_tests/test_envs.py holds the two together): psycopg 3 from 4.2, else psycopg2."""
     if database == "sqlite":
         return "sqlite3"
     return "psycopg" if Version(minor) >= Version("4.2") else "psycopg2"
-
-
-def matrix_minors(tox_ini: Path = TOX_INI) -> List[str]:
-    """The Django minors of the matrix, read from tox.ini's ``dj{30,31,...}`` factors."""
-    text = tox_ini.read_text() if tox_ini.is_file() else ""
-    match = re.search(r"dj\{([0-9,a-z]+)\}-\{sqlite,pg\}", text)
-    codes = match.group(1).split(",") if match else []
-    return [f"{c[0]}.{c[1:]}" for c in codes if c.isdigit()]
 
 
 @dataclass

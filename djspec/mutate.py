@@ -49,6 +49,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from djspec import envs
 from djspec.process import alive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,18 +284,8 @@ def django_version(package):
 
 
 def env_database(env):
-    """The database of a tox env, from its factors as tox.ini's set_env has them."""
-    factors = env.split("-")
-    return "pg" if ("pg" in factors or "pg2" in factors) else "sqlite"
-
-
-def tox_set_env(env):
-    """What tox.ini's ``set_env`` gives this env (sqlite / pg / pg2 factors; the kit env: SQLite)."""
-    factors = env.split("-")
-    values = {"DJSPEC_DB": env_database(env)}
-    if "pg2" in factors:
-        values["DJSPEC_PG_DRIVER"] = "psycopg2"
-    return values
+    """The database of a tox env, as tox.ini's set_env gives it."""
+    return envs.set_env(env).get("DJSPEC_DB", "sqlite")
 
 
 # ---------------------------------------------------------------------------- applicability
@@ -377,7 +368,7 @@ def spec_environment(env, venv):
     out = {k: v for k, v in os.environ.items()
            if not k.startswith(("DJSPEC_", "TOX_", "PYTEST_")) and k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
            or k in passed}
-    out.update(tox_set_env(env), TOX_ENV_NAME=env, TOX_ENV_DIR=str(venv), VIRTUAL_ENV=str(venv),
+    out.update(envs.set_env(env), TOX_ENV_NAME=env, TOX_ENV_DIR=str(venv), VIRTUAL_ENV=str(venv),
                PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     return out
 

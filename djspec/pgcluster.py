@@ -99,10 +99,6 @@ class Cluster:
         self.log_path = None
         self.run_as = None
 
-    @property
-    def socket_dir(self):
-        return self.base
-
     def params(self):
         return {"host": self.base, "port": PORT, "user": SUPERUSER, "dbname": "postgres"}
 

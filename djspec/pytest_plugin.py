@@ -26,16 +26,23 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Dict
 
 import pytest
 
 from djspec import db as dbsel
-from djspec import gates
+from djspec import dbsetup, envs, gates
 from djspec import registry as reg
+from djspec import results
 from djspec import verdicts as vd
 
-RESULT_SCHEMA = 1
-CHILD_ENV = pytest.StashKey[dict]()
+# the plugin's state, on the pytest config (the pattern of pytest's own plugins)
+REGISTRY = pytest.StashKey[reg.Registry]()
+DATABASE = pytest.StashKey[dbsetup.Provisioned]()  # the env's database and a child's way to it
+RECORDS = pytest.StashKey[Dict[str, results.TestRecord]]()  # nodeid -> record, spec tests only
+STARTED = pytest.StashKey[float]()
+VERDICTS = pytest.StashKey[dict]()
+NOT_RUN = pytest.StashKey[bool]()  # the env's result file already says why it did not run
 DRIVERS = gates.DRIVERS
 SPEC_DIR = "spec_tests"
 PACKAGES = ("asgiref", "pytest", "pytest-django", "pytest-asyncio", "hypothesis", "httpx", "requests", "aiohttp", "uvicorn", "gunicorn", "daphne", "channels", "aiofiles")
@@ -59,18 +66,21 @@ def pytest_configure(config):
         "harness: a check of the env itself (database vendor, driver); links no claim",
     ):
         config.addinivalue_line("markers", line)
-    config._djspec_tests = {}
-    config._djspec_started = time.time()
-    config._djspec_db = {"choice": os.environ.get("DJSPEC_DB", "sqlite"), "vendor": None}
+    config.stash[RECORDS] = {}
+    config.stash[STARTED] = time.time()
+    config.stash[DATABASE] = dbsetup.Provisioned({"choice": os.environ.get("DJSPEC_DB", "sqlite"), "vendor": None})
     out = config.getoption("djspec_out")
     if out:
         Path(out).unlink(missing_ok=True)  # an env that cannot run must not leave an old result behind
     try:
         try:
-            config._djspec_registry = reg.load()
+            config.stash[REGISTRY] = reg.load()
         except reg.RegistryError as exc:
             raise pytest.UsageError(f"claim registry: {exc}") from None
-        config._djspec_db = _provision_database(config)
+        try:
+            config.stash[DATABASE] = dbsetup.provision(config.add_cleanup)
+        except dbsel.DatabaseChoiceError as exc:
+            raise pytest.UsageError(f"{_env_name()}: {exc}") from None
     except pytest.UsageError as exc:
         _write_not_run(config, str(exc))
         raise
@@ -82,88 +92,6 @@ def _django_minor():
     return "%d.%d" % django.VERSION[:2]
 
 
-def _provision_database(config):
-    """Point Django at the env's database; for pg, prove the server answers. Returns run_info['database']."""
-    try:
-        choice = dbsel.choice()
-        if choice == "sqlite":
-            return _provision_sqlite(config)
-        return _provision_postgresql(config)
-    except dbsel.DatabaseChoiceError as exc:
-        raise pytest.UsageError(f"{_env_name()}: {exc}") from None
-
-
-def _provision_sqlite(config):
-    """A file-backed test database, as a deployment runs SQLite: one file that every connection
-    opens on its own (not Django's default in-memory test database, which every connection shares
-    through one cache). It lives in a fresh temp dir, removed at the end of the session."""
-    import shutil
-    import sqlite3
-    import tempfile
-
-    from django.conf import settings
-
-    tmp = tempfile.mkdtemp(prefix="djspec-sqlite-")
-    config.add_cleanup(lambda: shutil.rmtree(tmp, ignore_errors=True))
-    target = settings.DATABASES["default"]
-    target["NAME"] = os.path.join(tmp, "djspec.sqlite3")
-    target.setdefault("TEST", {})["NAME"] = os.path.join(tmp, "djspec_test.sqlite3")  # keep Django's TEST defaults
-    return {"choice": "sqlite", "vendor": "sqlite", "server_version": sqlite3.sqlite_version,
-            "driver": "sqlite3", "driver_version": sqlite3.sqlite_version,
-            "source": "file database in a temp dir (djspec_test.sqlite3, removed afterwards)"}
-
-
-def _provision_postgresql(config):
-    import django
-    from django.conf import settings
-
-    from djspec import pgcluster
-
-    driver = dbsel.driver_module(django.VERSION)
-    wanted = dbsel.required_driver()
-    if wanted and driver.__name__ != wanted:
-        raise dbsel.DatabaseChoiceError(
-            f"this env must run on {wanted}, but Django {django.__version__} would use {driver.__name__}"
-        )
-    dsn = dbsel.user_dsn()
-    if dsn:
-        params = dbsel.parse_dsn(dsn, driver)
-        source = f"DJSPEC_PG_DSN ({dbsel.redact(dsn)})"
-        server = dbsel.probe(params, driver)
-    else:
-        try:
-            bindir = pgcluster.find_bindir()
-        except pgcluster.ClusterError as exc:
-            raise dbsel.DatabaseChoiceError(str(exc)) from None
-        if bindir is None:
-            raise dbsel.DatabaseChoiceError(
-                "DJSPEC_DB=pg needs PostgreSQL, and none is available: either name a server with "
-                "DJSPEC_PG_DSN=postgresql://USER:PASSWORD@HOST:5432/postgres, or install the server "
-                "binaries (Debian: apt-get install postgresql) or point DJSPEC_PG_BINDIR at them"
-            )
-        cluster = pgcluster.Cluster(bindir)
-        try:
-            cluster.start()
-        except pgcluster.ClusterError as exc:
-            raise dbsel.DatabaseChoiceError(f"could not start a throw-away PostgreSQL from {bindir}: {exc}")
-        config.add_cleanup(cluster.stop)
-        params = cluster.params()
-        # a child process that needs this database gets it explicitly (the database_env fixture),
-        # never through DJSPEC_PG_DSN, which is the user's server and the only DSN scrubbed
-        config.stash[CHILD_ENV] = dbsel.child_env(params)
-        source = f"throw-away cluster ({bindir}, run as {cluster.run_as[2] if cluster.run_as else 'current user'})"
-        server = cluster.wait_ready(lambda: dbsel.probe(params, driver))
-    target = settings.DATABASES["default"]
-    for key, value in dbsel.django_settings(params, dbsel.test_database_name()).items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            target[key].update(value)  # Django may already have filled in TEST defaults
-        else:
-            target[key] = value
-    version = getattr(driver, "__version__", "?").split()[0]
-    return {"choice": "pg", "vendor": "postgresql", "source": source, "driver": driver.__name__,
-            "driver_version": version, "test_database": dbsel.test_database_name(), **server}
-
-
 # ---------------------------------------------------------------- collection: gates and claim links
 
 
@@ -172,33 +100,46 @@ def _spec_item(item):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    registry = config._djspec_registry
+    """Collection in three steps: a record per spec test (its gate and claim links), the links
+    checked against the registry, and, when the whole spec was collected, the matrix lint."""
+    problems = []
+    records = _record_spec_tests(config, items, problems)
+    problems += _check_links(config.stash[REGISTRY], records)
+    if _whole_spec_collected(config) and not problems:
+        problems += _matrix_lint(config.stash[REGISTRY], records)
+    if problems:
+        message = "djspec: " + "\n  ".join(problems)
+        _write_not_run(config, message)
+        raise pytest.UsageError(message)
+
+
+def _record_spec_tests(config, items, problems):
+    """{nodeid: (gate, claim ids)} for the spec tests; their records go on the config."""
     minor, database = _django_minor(), dbsel.choice()
-    tests, problems = {}, []
+    driver = config.stash[DATABASE].info.get("driver")
+    linked = {}
     for item in items:
         if not _spec_item(item):
             continue
         gate = _gate(item, problems)
         relations = _claim_links(item, problems)
-        tests[item.nodeid] = (gate, sum(relations.values(), []))
         doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
         path, line, _ = item.location
-        config._djspec_tests[item.nodeid] = {
-            "nodeid": item.nodeid, "file": path, "line": (line or 0) + 1, "name": item.name,
-            "doc": doc[0] if doc else "", "gate": gate.describe(),
-            "applies": gate.applies(minor, database, config._djspec_db.get("driver")),
-            **relations, "no_database": gate.no_database, "outcome": None, "observations": {},
-        }
+        record = results.TestRecord(
+            nodeid=item.nodeid, file=path, line=(line or 0) + 1, name=item.name, doc=doc[0] if doc else "",
+            gate=gate.describe(), applies=gate.applies(minor, database, driver), no_database=gate.no_database,
+            **relations)
+        config.stash[RECORDS][item.nodeid] = record
+        linked[item.nodeid] = (gate, record.claims)
+    return linked
+
+
+def _check_links(registry, linked):
     try:
-        registry.check_links({nodeid: claims for nodeid, (_, claims) in tests.items()})
+        registry.check_links({nodeid: claims for nodeid, (_, claims) in linked.items()})
     except reg.RegistryError as exc:
-        problems.append(str(exc))
-    if _whole_spec_collected(config) and not problems:
-        problems += _matrix_lint(registry, tests)
-    if problems:
-        message = "djspec: " + "\n  ".join(problems)
-        _write_not_run(config, message)
-        raise pytest.UsageError(message)
+        return [str(exc)]
+    return []
 
 
 def _gate(item, problems):
@@ -242,7 +183,7 @@ def _matrix_lint(registry, tests):
     untested = registry.untested_in_complete_topics(c for _, claims in tests.values() for c in claims)
     if untested:
         problems.append("topics marked complete have testable claims no test links: " + ", ".join(untested))
-    minors = gates.matrix_minors()
+    minors = envs.matrix_minors()
     if _django_minor() not in minors:
         minors.append(_django_minor())
     problems += gates.verdict_gaps(tests, minors)
@@ -259,9 +200,9 @@ def _whole_spec_collected(config):
 
 
 def pytest_runtest_setup(item):
-    record = item.config._djspec_tests.get(item.nodeid)
-    if record is not None and not record["applies"]:
-        pytest.skip(f"n/a on Django {_django_minor()} / {dbsel.choice()}: this test states behaviour for {record['gate']}")
+    record = item.config.stash[RECORDS].get(item.nodeid)
+    if record is not None and not record.applies:
+        pytest.skip(f"n/a on Django {_django_minor()} / {dbsel.choice()}: this test states behaviour for {record.gate}")
 
 
 @pytest.fixture(scope="session")
@@ -269,14 +210,20 @@ def database_env(pytestconfig):
     """The environment variables a child process (a server started by a test) needs to reach
     this env's database: DJSPEC_DB, and for the throw-away cluster its connection. A user's
     DJSPEC_PG_DSN reaches children as it is, from the environment."""
-    return {"DJSPEC_DB": dbsel.choice(), **pytestconfig.stash.get(CHILD_ENV, {})}
+    return {"DJSPEC_DB": dbsel.choice(), **pytestconfig.stash[DATABASE].child_env}
+
+
+@pytest.fixture(scope="session")
+def database_info(pytestconfig):
+    """What run_info records about this env's database (vendor, server and driver versions)."""
+    return pytestconfig.stash[DATABASE].info
 
 
 @pytest.fixture
 def observe(request):
     """Record what the test saw for the report cell: ``observe(raised="...", thread="loop")``."""
-    record = request.config._djspec_tests.get(request.node.nodeid)
-    store = record["observations"] if record is not None else {}
+    record = request.config.stash[RECORDS].get(request.node.nodeid)
+    store = record.observations if record is not None else {}
 
     def _observe(**values):
         for key, value in values.items():
@@ -292,24 +239,23 @@ def observe(request):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    record = item.config._djspec_tests.get(item.nodeid)
+    record = item.config.stash[RECORDS].get(item.nodeid)
     if record is None:
         return
     if report.skipped and report.when in ("setup", "call"):
-        record["outcome"] = vd.NOT_APPLICABLE if not record["applies"] else vd.SKIPPED
-        record["message"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        record.outcome = vd.NOT_APPLICABLE if not record.applies else vd.SKIPPED
+        record.message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     elif report.failed:
-        record["outcome"] = vd.FAILED if report.when == "call" else vd.ERROR
+        record.outcome = vd.FAILED if report.when == "call" else vd.ERROR
         crash = getattr(report.longrepr, "reprcrash", None)
-        record["message"] = (crash.message if crash else str(report.longrepr))[:2000]
-        moved = record["confirms"] + record["refutes"] + record["measures"]
-        if moved:
+        record.message = (crash.message if crash else str(report.longrepr))[:2000]
+        if record.claims:
             report.sections.append((
                 "djspec: drift",
                 f"Django {_django_minor()} / {dbsel.choice()} no longer behaves as this spec test states "
-                f"({record['gate'] or 'all versions'}).\nClaims whose verdict moved: {', '.join(moved)}",
+                f"({record.gate or 'all versions'}).\nClaims whose verdict moved: {', '.join(record.claims)}",
             ))
-    elif report.when == "call" and report.passed and record["outcome"] is None:
+    elif report.when == "call" and report.passed and record.outcome is None:
         unasserted = _timing_claims_without_a_claimed_quantity(item.config, record)
         if unasserted:
             report.outcome = "failed"
@@ -317,19 +263,19 @@ def pytest_runtest_makereport(item, call):
                 f"djspec: this test confirms or refutes the timing claim(s) {', '.join(unasserted)} but checked "
                 "no claimed quantity: call spec_tests/timing.py::assert_claimed with the claim's number and a "
                 "stated tolerance, or link the claim with measures=[...] (no verdict from a proxy)")
-            record["outcome"], record["message"] = vd.ERROR, report.longrepr
+            record.outcome, record.message = vd.ERROR, report.longrepr
         else:
-            record["outcome"] = vd.PASSED
-    record["duration"] = round(record.get("duration", 0) + report.duration, 4)
+            record.outcome = vd.PASSED
+    record.duration = round(record.duration + report.duration, 4)
 
 
 def _timing_claims_without_a_claimed_quantity(config, record):
     """Timing claims this passing test confirms or refutes although it recorded no
     ``assert_claimed`` check (an observation "<name> accepted"): a proxy, not evidence."""
-    if any(key.endswith(" accepted") for key in record["observations"]):
+    if any(key.endswith(" accepted") for key in record.observations):
         return []
-    claims = config._djspec_registry.claims
-    return [cid for cid in record["confirms"] + record["refutes"] if claims[cid].kind == "timing"]
+    claims = config.stash[REGISTRY].claims
+    return [cid for cid in record.confirms + record.refutes if claims[cid].kind == "timing"]
 
 
 def _env_name():
@@ -376,7 +322,7 @@ def _db_group(config):
         driver = dbsel.required_driver()
     except dbsel.DatabaseChoiceError:
         driver = None
-    return config._djspec_db["choice"] + (f"-{driver}" if driver else "")
+    return config.stash[DATABASE].info["choice"] + (f"-{driver}" if driver else "")
 
 
 def run_info(config):
@@ -388,55 +334,47 @@ def run_info(config):
         "django_minor": _django_minor(),
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
-        "database": config._djspec_db,
+        "database": config.stash[DATABASE].info,
         "db_group": _db_group(config),
         "packages": _package_versions(),
         "django_install": _django_install(),
         "platform": platform.platform(),
-        "started": datetime.datetime.fromtimestamp(config._djspec_started, datetime.timezone.utc).isoformat(),
-        "duration_s": round(time.time() - config._djspec_started, 2),
+        "started": datetime.datetime.fromtimestamp(config.stash[STARTED], datetime.timezone.utc).isoformat(),
+        "duration_s": round(time.time() - config.stash[STARTED], 2),
         "argv": [a for a in sys.argv[1:] if "DSN" not in a],
     }
 
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
-    if not hasattr(config, "_djspec_registry") or getattr(config, "_djspec_not_run", False):
+    if REGISTRY not in config.stash or config.stash.get(NOT_RUN, False):
         return
-    tests = [t for t in config._djspec_tests.values() if t["outcome"] is not None]
-    config._djspec_verdicts = vd.derive_all(config._djspec_registry, tests) if tests else {}
-    if not tests:
+    ran = [t for t in config.stash[RECORDS].values() if t.outcome is not None]
+    verdicts = config.stash[VERDICTS] = vd.derive_all(config.stash[REGISTRY], [t.as_dict() for t in ran]) if ran else {}
+    if not ran:
         if exitstatus != 0:
             _write_not_run(config, f"no test ran (pytest exit status {int(exitstatus)})", int(exitstatus))
         return
-    _write_result(config, {"schema": RESULT_SCHEMA, "run_info": run_info(config), "tests": tests,
-                           "verdicts": config._djspec_verdicts, "exitstatus": int(exitstatus)})
+    _write(config, results.result(run_info(config), ran, verdicts, int(exitstatus)))
 
 
 def _write_not_run(config, reason, exitstatus=4):
-    """The env could not run (no server, a lint error): say so in its result file, so the report
-    shows the env as 'not run' with the reason instead of an old or missing column."""
-    config._djspec_not_run = True
-    _write_result(config, {"schema": RESULT_SCHEMA, "run_info": run_info(config), "tests": [],
-                           "verdicts": {}, "exitstatus": exitstatus, "error": dbsel.scrub_user_dsn(reason)})
+    """The env could not run (no server, a lint error): say so in its result file."""
+    config.stash[NOT_RUN] = True
+    _write(config, results.not_run(run_info(config), dbsel.scrub_user_dsn(reason), exitstatus))
 
 
-def _write_result(config, result):
+def _write(config, data):
     out = config.getoption("djspec_out")
-    if not out:
-        return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=1, sort_keys=True, ensure_ascii=False))
-    tmp.replace(path)  # never a half-written result file
+    if out:
+        results.write(out, data)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    verdicts = getattr(config, "_djspec_verdicts", None)
+    verdicts = config.stash.get(VERDICTS, None)
     if not verdicts:
         return
-    info = config._djspec_db
+    info = config.stash[DATABASE].info
     tr = terminalreporter
     tr.section("djspec verdicts")
     tr.write_line(

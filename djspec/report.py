@@ -17,6 +17,7 @@ from pathlib import Path
 
 from djspec import registry as reg
 from djspec import diff as dff
+from djspec import envs
 from djspec import mutate as mut
 from djspec import report_html
 from djspec import verdicts as vd
@@ -473,6 +474,9 @@ def main(argv=None):
     parser.add_argument("--totals-only", action="store_true", help="print only the test totals of the results")
     parser.add_argument("--bench", type=Path, default=Path("bench/benchmark.json"),
                         help="benchmark file from `python -m djspec.bench`, shown as the performance section if present")
+    parser.add_argument("--expect", metavar="ENVS",
+                        help="envs that must have a result ('matrix': every env of tox.ini's matrix, via djspec.envs; "
+                             "or a comma-separated list): a missing one is listed as not run")
     parser.add_argument("--mutations", type=Path, default=None,
                         help="directory of `python -m djspec.mutate` reports (default: mutations/ next to --results)")
     args = parser.parse_args(argv)
@@ -480,10 +484,11 @@ def main(argv=None):
         registry = reg.load()
         runs = load_results(args.results)
         report = build(registry, runs)
+        report["not_run"] += missing_envs(runs, expected_envs(args.expect))
         report["performance"] = performance(args.bench)
         measured_spread(report, args.bench)
         report["mutation_score"] = mut.load_scores(args.mutations or args.results.parent / "mutations")
-    except (ReportError, reg.RegistryError) as exc:
+    except (ReportError, reg.RegistryError, envs.EnvsError) as exc:
         print(f"djspec report: error: {exc}", file=sys.stderr)
         return 2
     if args.totals_only:
@@ -496,6 +501,21 @@ def main(argv=None):
     print(f"report: {args.out / 'index.html'} ({len(report['envs'])} envs, {len(report['claims'])} claims)")
     print(test_totals(runs))
     return exit_status(report)
+
+
+def expected_envs(expect):
+    if not expect:
+        return []
+    if expect == "matrix":
+        return [e.name for e in envs.load()]
+    return [n.strip() for n in expect.split(",") if n.strip()]
+
+
+def missing_envs(runs, expected):
+    """[env, reason] for each expected env with no result file."""
+    present = {r["run_info"]["env"] for r in runs}
+    return [[env, "no result file: the env did not run, or its results/<env>.json was lost"]
+            for env in expected if env not in present]
 
 
 def exit_status(report):

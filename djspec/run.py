@@ -5,11 +5,15 @@
 Runs ``tox p -m spec`` (or the envs named with -e), printing one line per env as it finishes
 (``[ 3/25] dj31-pg      OK    41.2 s``), then ``tox -e report`` and, when a Chromium is
 installed, ``tox -e browser`` (a screenshot next to the report). It ends with a summary that
-names the report. ``--quiet`` (for CI) prints only failures and the summary. The full tox
-output goes to .tox/djspec-run.log. Exit status: 0 when every env passed and the report found
-no drift; 1 otherwise.
+names the report and says which of its columns this run produced. ``--quiet`` (for CI) prints
+only failures and the summary. The full tox output goes to .tox/djspec-run.log. The env list is
+tox.ini's (``python -m djspec.envs``): a name that is not in it stops the run before anything
+starts. Exit status: 0 when every env passed and the report found no drift; 1 otherwise; 2 on
+bad input.
 """
 import argparse
+import datetime
+import json
 import re
 import shutil
 import subprocess
@@ -17,21 +21,32 @@ import sys
 import time
 from pathlib import Path
 
+from djspec import anydjango, envs
+
 ROOT = Path(__file__).resolve().parent.parent
 # tox's line for an env that finished: "dj31-pg: OK ✔ in 41.2 seconds" as it happens, and
 # "  dj31-pg: OK (41.20=setup[...]+cmd[...] seconds)" in its closing summary
 DONE = re.compile(r"^\s*(?P<env>[\w.-]+): (?P<status>OK|FAIL)\b.*?(?:in (?P<live>[\d.]+) seconds|\((?P<total>[\d.]+)=)")
-SPEC_ENVS = 25  # tox.ini's `spec` label, clean left out (kit_tests/test_workflow.py keeps the two in step)
+ANY_DJANGO = ("djany-sqlite", "djany-pg")  # the Django that DJSPEC_DJANGO names (README, "Any Django")
+tox_command = envs.tox_command
 
 
-def tox_command():
-    local = ROOT / ".venv" / "bin" / "tox"
-    return [str(local)] if local.exists() else [sys.executable, "-m", "tox"]
+def chosen_envs(requested, matrix):
+    """The envs this run runs: the whole matrix, or those named with -e (each must exist)."""
+    if not requested:
+        return [e.name for e in matrix]
+    names = [n.strip() for n in requested.split(",") if n.strip()]
+    known = [e.name for e in matrix] + list(ANY_DJANGO)
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ValueError(f"unknown env {', '.join(map(repr, unknown)) or '(none named)'}; the envs are "
+                         f"{', '.join(known)} (tox.ini; `python -m djspec.envs` lists them)")
+    return names
 
 
-def run_matrix(args, log, say):
-    select = ["-e", args.envs] if args.envs else ["-m", "spec"]
-    total = len(args.envs.split(",")) if args.envs else SPEC_ENVS
+def run_matrix(args, names, log, say):
+    select = ["-e", ",".join(names)] if args.envs else ["-m", "spec"]
+    total = len(names)
     command = tox_command() + ["p", "-p", str(args.parallel), "--parallel-no-spinner"] + select
     say(f"running {total} envs, {args.parallel} at a time: {' '.join(command[1:])}")
     finished, failed = [], []
@@ -64,32 +79,83 @@ def main(argv=None):
         if not args.quiet:
             print(text, flush=True)
 
-    start = time.monotonic()
+    try:
+        names = chosen_envs(args.envs, envs.load())
+        if set(names) & set(ANY_DJANGO):
+            say(anydjango.choose().describe())  # a bad DJSPEC_DJANGO stops here, before any install
+    except (ValueError, envs.EnvsError, anydjango.DjangoSpecError) as exc:
+        print(f"djspec.run: {exc}", file=sys.stderr)
+        return 2
+
+    start, started = time.monotonic(), datetime.datetime.now(datetime.timezone.utc)
     log_path = ROOT / ".tox" / "djspec-run.log"
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w") as log:
-        matrix_rc, finished, failed = run_matrix(args, log, say)
-        say("merging the results into report/")
-        report = subprocess.run(tox_command() + ["-qq", "-e", "report"], cwd=ROOT, capture_output=True, text=True)
-        log.write(report.stdout + report.stderr)
-        lines = report.stdout.strip().splitlines()
-        for line in lines if not args.quiet else [ln for ln in lines if ln.startswith(("DRIFT", "NOT RUN"))]:
-            print(line)
-        browser_note = "browser check: skipped, no Chromium found (Debian: apt-get install chromium)"
-        if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
-            browser = subprocess.run(tox_command() + ["-qq", "-e", "browser"], cwd=ROOT, capture_output=True, text=True)
-            log.write(browser.stdout + browser.stderr)
-            browser_note = (browser.stdout.strip().splitlines() or ["browser check: no output"])[-1]
-            if browser.returncode:
-                browser_note = f"browser check FAILED (see {log_path}): {browser_note}"
+        matrix_rc, finished, failed = run_matrix(args, names, log, say)
+        fresh = [n for n in names if _written_since(ROOT / "results" / f"{n}.json", started)]
+        if not fresh:
+            print(f"\nmatrix: no env of this run wrote a result ({', '.join(failed) or 'none finished'}); "
+                  f"report/ was not rebuilt and is not shown (full log {log_path})")
+            return 1
+        report_rc, lines = make_report(args, names, log)
+        browser_note = browser_check(log, log_path)
     minutes, seconds = divmod(int(time.monotonic() - start), 60)
     totals = next((ln for ln in reversed(lines) if ln.startswith("tests:")), "tests: (no report)")
     print(f"\nmatrix: {len(finished)} envs finished, {len(failed)} failed{': ' + ', '.join(failed) if failed else ''} "
           f"in {minutes}m{seconds:02d}s")
     print(totals)
+    print(provenance(started, names))
     print(browser_note)
     print(f"report: {ROOT / 'report' / 'index.html'} (also report.md, report.json; full log {log_path})")
-    return 1 if matrix_rc or failed or report.returncode or "FAILED" in browser_note else 0
+    return 1 if matrix_rc or failed or report_rc or "FAILED" in browser_note else 0
+
+
+def _written_since(path, started):
+    try:
+        return path.stat().st_mtime >= started.timestamp()
+    except OSError:
+        return False
+
+
+def make_report(args, names, log):
+    """``tox -e report``: a full run expects every matrix env, a run of a few envs those."""
+    expect = [] if not args.envs else ["--", "--expect", ",".join(names)]
+    report = subprocess.run(tox_command() + ["-qq", "-e", "report"] + expect, cwd=ROOT, capture_output=True, text=True)
+    log.write(report.stdout + report.stderr)
+    lines = report.stdout.strip().splitlines()
+    for line in lines if not args.quiet else [ln for ln in lines if ln.startswith(("DRIFT", "NOT RUN"))]:
+        print(line)
+    if report.returncode > 1:
+        print(f"report FAILED: {report.stderr.strip()[-500:]}")
+    return report.returncode, lines
+
+
+def browser_check(log, log_path):
+    if not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
+        return "browser check: skipped, no Chromium found (Debian: apt-get install chromium)"
+    browser = subprocess.run(tox_command() + ["-qq", "-e", "browser"], cwd=ROOT, capture_output=True, text=True)
+    log.write(browser.stdout + browser.stderr)
+    note = (browser.stdout.strip().splitlines() or ["browser check: no output"])[-1]
+    return f"browser check FAILED (see {log_path}): {note}" if browser.returncode else note
+
+
+def provenance(started, names):
+    """Which run each column of report/ comes from: this one, or an earlier one (results/ keeps
+    the other envs' last results when -e runs a few)."""
+    try:
+        columns = json.loads((ROOT / "report" / "report.json").read_text())["envs"]
+    except (OSError, ValueError, KeyError):
+        return "report: none written by this run"
+    ours = [c["env"] for c in columns if c["env"] in names and c.get("started", "") >= started.isoformat()]
+    earlier = sorted((c.get("started", "?")[:16].replace("T", " "), c["env"]) for c in columns if c["env"] not in ours)
+    line = f"report columns: {len(ours)} from this run (started {started:%Y-%m-%d %H:%M} UTC)"
+    if earlier:
+        line += (f", {len(earlier)} from earlier runs ({', '.join(env for _, env in earlier[:6])}"
+                 f"{', ...' if len(earlier) > 6 else ''}; oldest {earlier[0][0]} UTC)")
+    missing = [n for n in names if n not in ours]
+    if missing:
+        line += f"; no result from this run for {', '.join(missing)}"
+    return line
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ urlpatterns = [
     path("concurrency/async-dashboard/<int:pk>/", concurrency.async_dashboard),
     path("concurrency/async-dashboard-as-written/<int:pk>/", concurrency.async_dashboard_as_written),
     path("concurrency/preface-dashboard-as-written/<int:pk>/", concurrency.preface_dashboard_as_written),
-    path("concurrency/one-hop/", concurrency.one_hop),
     path("concurrency/preface-sync-dashboard/<int:pk>/", concurrency.preface_sync_dashboard),
     path("concurrency/bad-async-view/<int:pk>/", concurrency.bad_async_view),
     path("concurrency/good-async-view/<int:pk>/", concurrency.good_async_view),

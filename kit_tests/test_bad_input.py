@@ -107,3 +107,15 @@ def test_a_timing_claim_confirmed_without_its_claimed_quantity_fails_the_test(ru
     proc = run_pytest(TIMING_PROXY)
     assert "1 failed, 1 passed" in proc.stdout
     assert "checked no claimed quantity: call spec_tests/timing.py::assert_claimed" in proc.stdout
+
+
+def test_the_main_job_stops_on_an_unknown_env_naming_the_known_ones(monkeypatch, capsys):
+    """A typo in -e: exit 2 before anything runs, the known envs named, no report shown."""
+    from djspec import run
+
+    monkeypatch.setattr(run, "run_matrix", lambda *a: pytest.fail("the matrix started"))
+    monkeypatch.setattr(run, "make_report", lambda *a: pytest.fail("a report was made"))
+    assert run.main(["-e", "dj99-sqlite"]) == 2
+    out = capsys.readouterr()
+    assert "unknown env 'dj99-sqlite'" in out.err and "dj52-pg" in out.err and "djany-sqlite" in out.err
+    assert "report" not in out.out

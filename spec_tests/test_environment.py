@@ -43,10 +43,10 @@ def test_env_uses_the_driver_module_it_names(observe):
 
 @pytest.mark.harness
 @pytest.mark.django_db
-def test_env_reports_the_server_version_it_talks_to(observe, pytestconfig):
+def test_env_reports_the_server_version_it_talks_to(observe, database_info):
     """The server version in the env's run_info is the one the test database's connection sees:
     SQLite's library version, or a PostgreSQL server (the kit needs 12 or newer)."""
-    recorded = pytestconfig._djspec_db["server_version"]
+    recorded = database_info["server_version"]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT sqlite_version()")

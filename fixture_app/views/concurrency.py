@@ -263,16 +263,6 @@ def query_then_api(request, pk):
     return JsonResponse({"author": author.name, "data": data})
 
 
-@sync_to_async
-def _sync_where():
-    return threading.get_ident()
-
-
-# a sync-to-async hop with no I/O: what one crossing costs
-async def one_hop(request):
-    return JsonResponse({"thread": await _sync_where()})
-
-
 def _backend_pid():
     from django.db import connection
 
