@@ -86,7 +86,8 @@ def test_sample_httpx_client_without_base_url_errors_before_reaching_django(obse
 def test_sample_wrk_command_reports_requests_and_transfer_per_second(real_servers, observe):
     """A2 5.2 load-tests a sync and an async view with ``wrk -t4 -c100 -d30s``; the two command
     lines differ only in the URL. Both commands, against a sync and an async view under uvicorn,
-    for 1 s each instead of 30 (the output's shape does not depend on the length): each run
+    for 1 s each instead of 30 (5 s when a loaded machine answered nothing within 1 s; the
+    output's shape does not depend on the length), after one warm-up request: each run
     answers requests and prints Requests/sec and Transfer/sec. Needs wrk (Debian package
     ``wrk``); without it the test is skipped and says so. 3.1+; the views touch no database."""
     import re
@@ -97,9 +98,14 @@ def test_sample_wrk_command_reports_requests_and_transfer_per_second(real_server
         pytest.skip("wrk is not installed (Debian: apt-get install wrk); .ci/run installs it")
     rates = {}
     for kind, path in (("sync", "/concurrency/sync-sleep/?s=0"), ("async", "/hello/")):
-        out = subprocess.run(["wrk", "-t4", "-c100", "-d1s", real_servers["uvicorn"].url + path],
-                             capture_output=True, text=True, timeout=60).stdout
-        rps, transfer = re.search(r"Requests/sec:\s+([\d.]+)", out), re.search(r"Transfer/sec:\s+(\S+)", out)
+        url = real_servers["uvicorn"].url + path
+        assert httpx.get(url, timeout=60).status_code == 200  # warm: the view imported before wrk's clock runs
+        for seconds in (1, 5):  # on a loaded machine 1 s may end before the first of 100 connections answers
+            out = subprocess.run(["wrk", "-t4", "-c100", f"-d{seconds}s", url],
+                                 capture_output=True, text=True, timeout=60).stdout
+            rps, transfer = re.search(r"Requests/sec:\s+([\d.]+)", out), re.search(r"Transfer/sec:\s+(\S+)", out)
+            if rps and float(rps.group(1)) > 0:
+                break
         assert rps and transfer and float(rps.group(1)) > 0 and "Non-2xx" not in out, out
         rates[f"{kind}_requests_per_second"], rates[f"{kind}_transfer_per_second"] = float(rps.group(1)), transfer.group(1)
-    observe(**rates, note="-d1s, not -d30s")
+    observe(**rates, note=f"-d{seconds}s, not -d30s")
