@@ -16,7 +16,8 @@ except ImportError:  # pragma: no cover - Python < 3.11
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS_DIR = ROOT / "claims"
-ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9-]+)+$")
+ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9-]+)+$")  # topic.claim-name; a topic may have hyphens
+SAID_RE = re.compile(r"^(\d+\.\d+)\s*[–-]\s*(\d+\.\d+)?$")  # "4.1–6.1", "4.1–" (still said)
 KINDS = ("version", "api", "behaviour", "timing", "sample", "deployment", "opinion")
 
 
@@ -27,14 +28,23 @@ class RegistryError(Exception):
 @dataclass(frozen=True)
 class Source:
     article: Optional[str]  # seed file name, e.g. "000_167a47e987ad23ee.txt"
-    doc: Optional[str]  # or a Django documentation URL
+    doc: Optional[str]  # or a Django documentation URL (of the version that makes the statement)
     section: str
+    said: Optional[str] = None  # docs only: the first and last docs versions that say it, "4.1–6.1"
 
     def label(self, articles: Dict[str, dict]) -> str:
         if self.article:
             short = articles.get(self.article, {}).get("short", self.article)
             return f"{short} ({self.article}) § {self.section}"
-        return f"Django docs {self.doc} § {self.section}"
+        said = f" (said in the {self.said} docs)" if self.said else ""
+        return f"Django docs {self.doc} § {self.section}{said}"
+
+    def said_range(self) -> Optional[Tuple[str, Optional[str]]]:
+        """("4.1", "6.1") for said = "4.1–6.1"; ("4.1", None) for "4.1–" (still said today)."""
+        if not self.said:
+            return None
+        first, last = SAID_RE.match(self.said).groups()
+        return first, last
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,10 @@ def _load_toml(path: Path) -> dict:
 def _source(where: str, raw: dict, articles: Dict[str, dict]) -> Source:
     if not isinstance(raw, dict):
         raise RegistryError(f"{where}: a source must be a table, got {raw!r}")
-    article, doc, section = raw.get("article"), raw.get("doc"), raw.get("section")
+    article, doc, section, said = raw.get("article"), raw.get("doc"), raw.get("section"), raw.get("said")
+    unknown = set(raw) - {"article", "doc", "section", "said"}
+    if unknown:
+        raise RegistryError(f"{where}: a source has unknown keys {sorted(unknown)}")
     if bool(article) == bool(doc):
         raise RegistryError(f"{where}: a source names exactly one of 'article' or 'doc'")
     if article and article not in articles:
@@ -114,7 +127,10 @@ def _source(where: str, raw: dict, articles: Dict[str, dict]) -> Source:
         raise RegistryError(f"{where}: doc sources are Django documentation URLs, got {doc!r}")
     if not section:
         raise RegistryError(f"{where}: a source needs a 'section' (heading or line it sits under)")
-    return Source(article=article, doc=doc, section=str(section))
+    if said is not None and (article or not SAID_RE.match(str(said))):
+        raise RegistryError(f"{where}: 'said' belongs to a doc source and reads 'FIRST–LAST' docs version "
+                            f"('4.1–6.1', or '4.1–' while the current docs still say it), got {said!r}")
+    return Source(article=article, doc=doc, section=str(section), said=str(said) if said is not None else None)
 
 
 def _claim(where: str, raw: dict, topic: str, articles: Dict[str, dict]) -> Claim:

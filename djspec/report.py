@@ -147,7 +147,7 @@ def build(registry, runs):
                 "id": claim.id, "topic": topic.id, "kind": claim.kind, "statement": claim.statement,
                 "versions_claimed": claim.versions, "note": claim.note, "untestable": claim.untestable,
                 "database_free": database_free,
-                "sources": [{"article": s.article, "doc": s.doc, "section": s.section,
+                "sources": [{"article": s.article, "doc": s.doc, "section": s.section, "said": s.said,
                              "label": s.label(registry.articles)} for s in claim.sources],
                 "tests": sorted(tests.values(), key=lambda t: (t["file"], t["line"])),
                 "cells": cells,
@@ -155,7 +155,7 @@ def build(registry, runs):
                 "holds_from": {g: vd.holds_from(v) for g, v in sorted(groups.items(), key=lambda kv: DB_ORDER.get(kv[0], 9))},
             })
     totals = {env: dict(Counter(c["cells"][env]["verdict"] for c in claims)) for env in envs}
-    return {
+    report = {
         "coverage": coverage(registry, claims),
         "facts": facts(runs),
         "generated": now(),
@@ -172,6 +172,9 @@ def build(registry, runs):
         "not_run": [[r["run_info"]["env"], r["error"]] for r in runs if r.get("error")],
         "failed_envs": [r["run_info"]["env"] for r in runs if r.get("exitstatus")],
     }
+    report["compatibility"] = compatibility(registry, report)
+    report["conformance"] = conformance(report)
+    return report
 
 
 # The concurrency facts the report shows per env: (label, test (its name, or name[param]), observation)
@@ -275,7 +278,94 @@ def coverage(registry, claims):
         by_article.append({"article": None, "short": "docs", "title": "Django documentation only", **row(docs)})
     by_topic = [{"topic": t.id, "title": t.title, "complete": t.complete,
                  **row([c for c in claims if c["topic"] == t.id])} for t in registry.topics.values()]
-    return {"by_article": by_article, "by_topic": by_topic, "total": row(claims)}
+    pages = {}
+    for c in claims:
+        for page in sorted({docs_page(s["doc"]) for s in c["sources"] if s["doc"]}):
+            pages.setdefault(page, []).append(c)
+    by_docs_page = [{"page": page, **row(subset)} for page, subset in sorted(pages.items())]
+    return {"by_article": by_article, "by_docs_page": by_docs_page, "by_topic": by_topic, "total": row(claims)}
+
+
+def docs_page(url):
+    """'topics/async' for https://docs.djangoproject.com/en/4.2/topics/async/ (any version)."""
+    path = url.split("docs.djangoproject.com/", 1)[-1].split("#")[0].strip("/")
+    parts = path.split("/")
+    return "/".join(parts[2:] if parts[:1] == ["en"] else parts)
+
+
+# the topics whose claims are rows of the async surface: one thing a user applies to async code
+SURFACE_TOPICS = ("decorators", "middleware-surface", "class-views", "http-async", "connections", "test-tools",
+                  "api", "channels")
+
+
+def compat_cell(cells):
+    """'5.0' (holds from 5.0 on; the oldest minor run when it holds on all), or 'no (refuted in 6.1)'."""
+    judged = [(m, v) for m, v in cells if v not in (vd.NOT_APPLICABLE, vd.SKIPPED, vd.UNTESTED, vd.MEASURED,
+                                                   vd.UNTESTABLE)]
+    if not judged:
+        return "n/a"
+    newest = max(judged, key=lambda mv: vd.version_key(mv[0]))
+    if newest[1] != vd.HOLDS:
+        return f"no ({newest[1]} in {newest[0]})"
+    return vd.holds_from(cells) or min((m for m, _ in judged), key=vd.version_key)
+
+
+def conformance(report):
+    """Does each release do what its own documentation says? For every claim whose docs source
+    gives the docs versions that say it, the verdicts on exactly those minors, per database:
+    'conforms' when it holds on all of them, else the minors where it does not."""
+    rows = []
+    for c in report["claims"]:
+        ranges = [s["said"] for s in c["sources"] if s.get("said")]
+        if not ranges or c["untestable"]:
+            continue
+        said = set()
+        for text in ranges:
+            first, last = registry_said(text)
+            said |= {env["django_minor"] for env in report["envs"]
+                     if vd.version_key(first) <= vd.version_key(env["django_minor"])
+                     and (last is None or vd.version_key(env["django_minor"]) <= vd.version_key(last))}
+        per_db = {}
+        for env in report["envs"]:
+            if env["django_minor"] not in said or env["env"].startswith("djany"):
+                continue
+            verdict = c["cells"][env["env"]]["verdict"]
+            if verdict in (vd.NOT_APPLICABLE, vd.SKIPPED, vd.UNTESTED, vd.MEASURED):
+                continue
+            group = "any" if c["database_free"] else env.get("db_group", "?")
+            per_db.setdefault(group, {}).setdefault(verdict, set()).add(env["django_minor"])
+        verdicts = {}
+        for group, seen in sorted(per_db.items(), key=lambda kv: DB_ORDER.get(kv[0], 9)):
+            off = sorted({m for v, ms in seen.items() if v != vd.HOLDS for m in ms}, key=vd.version_key)
+            verdicts[group] = "conforms" if not off else "differs on " + ", ".join(off)
+        rows.append({"id": c["id"], "statement": c["statement"], "said": ranges, "verdicts": verdicts})
+    return rows
+
+
+def registry_said(text):
+    first, last = reg.SAID_RE.match(text).groups()
+    return first, last
+
+
+def compatibility(registry, report):
+    """The Django async compatibility table: one row per surface claim, the first Django minor
+    from which it holds per database, and the docs versions that state it."""
+    rows = []
+    for c in report["claims"]:
+        if c["topic"] not in SURFACE_TOPICS or c["untestable"]:
+            continue
+        groups = {}
+        for env in report["envs"]:
+            group = "any" if c["database_free"] else env.get("db_group", "?")
+            if c["database_free"] and env.get("db_group") != "sqlite":
+                continue
+            if env["env"].startswith(("djlatest", "djany")) or env.get("db_group") == "pg-psycopg2":
+                continue  # the canary repeats the newest minor; the forced-psycopg2 env is one minor only
+            groups.setdefault(group, []).append((env["django_minor"], c["cells"][env["env"]]["verdict"]))
+        rows.append({"id": c["id"], "topic": c["topic"], "statement": c["statement"],
+                     "from": {g: compat_cell(v) for g, v in sorted(groups.items(), key=lambda kv: DB_ORDER.get(kv[0], 9))},
+                     "docs": sorted({s["said"] for s in c["sources"] if s.get("said")})})
+    return rows
 
 
 # ----------------------------------------------------------------------------- renderers
@@ -290,10 +380,43 @@ def render_coverage_md(cov):
         out.append(f"| {a['short']} {a['title']} | {a['claims']} | " + " | ".join(str(a[k]) for k in COVERAGE_STATES) + " |")
     t = cov["total"]
     out.append(f"| **all claims** | {t['claims']} | " + " | ".join(str(t[k]) for k in COVERAGE_STATES) + " |")
+    if cov.get("by_docs_page"):
+        out += ["", "Django's documentation is a source too: claims per docs page (any version).", "",
+                "| docs page " + head, "|---" + rule]
+        out += [f"| {p['page']} | {p['claims']} | " + " | ".join(str(p[k]) for k in COVERAGE_STATES) + " |"
+                for p in cov["by_docs_page"]]
     out += ["", "| topic | complete " + head, "|---|---" + rule]
     for t in cov["by_topic"]:
         out.append(f"| {t['title']} | {'yes' if t['complete'] else 'no'} | {t['claims']} | "
                    + " | ".join(str(t[k]) for k in COVERAGE_STATES) + " |")
+    return out + [""]
+
+
+def render_compatibility_md(rows):
+    if not rows:
+        return []
+    groups = sorted({g for r in rows for g in r["from"]}, key=lambda g: DB_ORDER.get(g, 9))
+    out = ["## Django async compatibility", "",
+           "One row per thing a user applies to async code: the first Django minor from which it works as "
+           "the claim says (*no*: not in the newest), per database, and the docs versions that state it.", "",
+           "| item | " + " | ".join(DB_LABEL.get(g, g) for g in groups) + " | docs say |",
+           "|---|" + "---|" * (len(groups) + 1)]
+    for r in rows:
+        out.append(f"| `{r['id']}` {r['statement']} | " + " | ".join(r["from"].get(g, "") for g in groups)
+                   + f" | {', '.join(r['docs'])} |")
+    return out + [""]
+
+
+def render_conformance_md(rows):
+    if not rows:
+        return []
+    differs = [r for r in rows if any(v != "conforms" for v in r["verdicts"].values())]
+    out = ["## Does each release do what its docs say?", "",
+           f"{len(rows)} statements of Django's documentation, judged on the releases whose docs make them; "
+           f"{len(differs)} differ somewhere.", "", "| statement | docs | verdict |", "|---|---|---|"]
+    for r in differs + [r for r in rows if r not in differs]:
+        verdict = "; ".join(f"{DB_LABEL.get(g, g)}: {v}" for g, v in r["verdicts"].items())
+        out.append(f"| `{r['id']}` {r['statement']} | {', '.join(r['said'])} | {verdict} |")
     return out + [""]
 
 
@@ -330,6 +453,8 @@ def render_md(report):
     if report["drift"]:
         out += ["## Drift", ""] + [f"- **{cid}** on `{env}`" for env, cid in report["drift"]] + [""]
     out += render_coverage_md(report["coverage"])
+    out += render_compatibility_md(report.get("compatibility"))
+    out += render_conformance_md(report.get("conformance"))
     out += render_facts_md(report)
     out += render_performance_md(report.get("performance"))
     out += mut.render_score_md(report.get("mutation_score"))
@@ -368,10 +493,45 @@ def render_coverage_html(cov):
     arts += f"<tr><td class=l><b>all claims</b></td>{cells(cov['total'])}</tr>"
     topics = "".join(f"<tr><td class=l>{e(t['title'])}</td><td>{'yes' if t['complete'] else 'no'}</td>{cells(t)}</tr>"
                      for t in cov["by_topic"])
+    pages = "".join(f"<tr><td class=l>{e(p['page'])}</td>{cells(p)}</tr>" for p in cov.get("by_docs_page", []))
     return (f"<h2 id=coverage>Coverage</h2><p>Every checkable statement of the articles is a claim: <b>tested</b> (a test "
             f"links it), <b>untestable</b> (an opinion; the reason is in the registry) or <b>not yet tested</b>.</p>"
             f"<table class=plain><thead><tr><th class=l>article</th>{head}</tr></thead><tbody>{arts}</tbody></table>"
-            f"<table class=plain><thead><tr><th class=l>topic</th><th>complete</th>{head}</tr></thead><tbody>{topics}</tbody></table>")
+            + (f"<p>Django's documentation is a source too: claims per docs page (any version).</p><table class=plain>"
+               f"<thead><tr><th class=l>docs page</th>{head}</tr></thead><tbody>{pages}</tbody></table>" if pages else "")
+            + f"<table class=plain><thead><tr><th class=l>topic</th><th>complete</th>{head}</tr></thead><tbody>{topics}</tbody></table>")
+
+
+def render_compatibility_html(rows):
+    if not rows:
+        return ""
+    e = html.escape
+    groups = sorted({g for r in rows for g in r["from"]}, key=lambda g: DB_ORDER.get(g, 9))
+    head = "".join(f"<th>{e(DB_LABEL.get(g, g))}</th>" for g in groups)
+    body = "".join(
+        f"<tr><td class=l><a href='#{e(r['id'])}'><code>{e(r['id'])}</code></a><br><span class=small>{e(r['statement'])}"
+        f"</span></td>" + "".join(f"<td>{e(r['from'].get(g, ''))}</td>" for g in groups)
+        + f"<td>{e(', '.join(r['docs']))}</td></tr>" for r in rows)
+    return (f"<h2 id=compat>Django async compatibility</h2><p>One row per thing a user applies to async code: the "
+            f"first Django minor from which it works as the claim says (<b>no</b>: not in the newest), per database, and the docs versions that state it.</p>"
+            f"<table class=plain><thead><tr><th class=l>item</th>{head}<th>docs say</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+
+def render_conformance_html(rows):
+    if not rows:
+        return ""
+    e = html.escape
+    differs = [r for r in rows if any(v != "conforms" for v in r["verdicts"].values())]
+    body = "".join(
+        f"<tr><td class=l><a href='#{e(r['id'])}'><code>{e(r['id'])}</code></a><br><span class=small>{e(r['statement'])}"
+        f"</span></td><td>{e(', '.join(r['said']))}</td><td>"
+        + "<br>".join(f"{e(DB_LABEL.get(g, g))}: {e(v)}" for g, v in r["verdicts"].items()) + "</td></tr>"
+        for r in differs + [r for r in rows if r not in differs])
+    return (f"<h2 id=conformance>Does each release do what its docs say?</h2><p>{len(rows)} statements of Django's "
+            f"documentation, judged on the releases whose docs make them; {len(differs)} differ somewhere.</p>"
+            f"<table class=plain><thead><tr><th class=l>statement</th><th>docs</th><th>verdict</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>")
 
 
 def render_facts_html(report):
@@ -405,7 +565,9 @@ def render_performance_html(perf):
 
 
 def render_html(report):
-    return report_html.render(report, render_coverage_html(report["coverage"]), render_facts_html(report),
+    return report_html.render(report, render_coverage_html(report["coverage"])
+                              + render_compatibility_html(report.get("compatibility"))
+                              + render_conformance_html(report.get("conformance")), render_facts_html(report),
                               render_performance_html(report.get("performance"))
                               + mut.render_score_html(report.get("mutation_score")))
 

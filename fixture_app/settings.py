@@ -18,8 +18,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"  # Django >= 3.2; same field o
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    # for the async surface (spec_tests/test_middleware_surface.py, test_test_tools.py, ...): the
+    # contrib apps whose middleware, sessions, messages and fallbacks the spec exercises
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.sites",
+    "django.contrib.flatpages",
+    "django.contrib.redirects",
     "fixture_app.apps.FixtureAppConfig",
 ]
+SITE_ID = 1
+# a fast hasher, as Django's testing docs advise: users are created in many tests, and no claim is
+# about the cost of hashing (the checks themselves are the same with any hasher)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MIDDLEWARE = []
 TEMPLATES = [{
     "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from fixture_app.views import concurrency, orm, soo, transactions, views
 
@@ -79,4 +79,12 @@ urlpatterns = [
     path("views/json-of-instances/", views.json_of_instances),
     path("views/json-of-values/", views.json_of_values),
     path("views/stream-async-iterator/", views.stream_async_iterator),
+    # the async surface (issue 15): one URL module per topic
+    path("decorators/", include("fixture_app.urls_decorators")),
+    path("middleware-surface/", include("fixture_app.urls_middleware_surface")),
+    path("class-views/", include("fixture_app.urls_class_views")),
+    path("http-async/", include("fixture_app.urls_http_async")),
+    path("connections/", include("fixture_app.urls_connections")),
+    path("test-tools/", include("fixture_app.urls_test_tools")),
+    path("docs-async/", include("fixture_app.urls_docs_async")),
 ]

@@ -33,7 +33,27 @@ BAD_ENTRIES = {
     "no statement": (GOOD_CLAIM.replace('statement = "Something happens."', ""), "has no statement"),
     "misspelt key": (GOOD_CLAIM.replace("statement =", "statment ="), "unknown keys"),
     "not TOML": ("[topic\nid=", "cannot read"),
+    "said on an article": (GOOD_CLAIM.replace('section = "intro" }', 'section = "intro", said = "4.1–6.1" }'),
+                           "'said' belongs to a doc source"),
+    "said not a range": (GOOD_CLAIM.replace('{ article = "000_x.txt", section = "intro" }',
+                                            '{ doc = "https://docs.djangoproject.com/en/4.1/topics/async/", '
+                                            'section = "s", said = "since 4.1" }'), "reads 'FIRST–LAST'"),
+    "misspelt source key": (GOOD_CLAIM.replace('section = "intro" }', 'section = "intro", sayd = "x" }'),
+                            "a source has unknown keys"),
 }
+
+
+def test_a_docs_source_records_the_first_and_last_docs_version_that_say_it(claims_dir):
+    """A statement of Django's docs cites the page of the version that makes it and the range of
+    docs versions that say it; '4.1–' means the current docs still do."""
+    text = GOOD_CLAIM.replace('{ article = "000_x.txt", section = "intro" }',
+                              '{ doc = "https://docs.djangoproject.com/en/4.1/topics/async/", section = "Queries", '
+                              'said = "4.1–6.0" }, { doc = "https://docs.djangoproject.com/en/5.0/releases/5.0/", '
+                              'section = "Signals", said = "5.0–" }')
+    (claims_dir / "t.toml").write_text(text)
+    first, second = registry.load(claims_dir).claims["t.one"].sources
+    assert first.said_range() == ("4.1", "6.0") and second.said_range() == ("5.0", None)
+    assert first.label({}).endswith("§ Queries (said in the 4.1–6.0 docs)")
 
 
 @pytest.mark.parametrize("text, message", BAD_ENTRIES.values(), ids=BAD_ENTRIES.keys())

@@ -164,3 +164,19 @@ def test_a_database_free_test_stands_for_every_database_of_its_django_version(re
     assert any("run in dj42-sqlite" in o for o in claim["cells"]["dj42-pg"]["observations"])
     assert claim["database_free"] and claim["summary"] == {"any": "holds 4.2"}
     assert "any database: holds 4.2" in (tmp_path / "out" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("cells, shown", [
+    ([("3.0", "refuted"), ("4.2", "refuted"), ("5.0", "holds"), ("6.1", "holds")], "5.0"),
+    ([("3.0", "n/a"), ("5.2", "n/a"), ("6.0", "holds"), ("6.1", "holds")], "6.0"),
+    ([("3.0", "holds"), ("6.1", "holds")], "3.0"),
+    ([("3.0", "holds"), ("6.1", "refuted")], "no (refuted in 6.1)"),
+    ([("3.0", "n/a"), ("6.1", "n/a")], "n/a"),
+])
+def test_the_compatibility_table_shows_the_first_minor_from_which_an_item_works(cells, shown):
+    assert report.compat_cell(cells) == shown
+
+
+def test_a_docs_source_is_counted_under_its_page_whatever_the_version():
+    assert report.docs_page("https://docs.djangoproject.com/en/4.2/topics/async/#queries-the-orm") == "topics/async"
+    assert report.docs_page("https://docs.djangoproject.com/en/stable/releases/5.0/") == "releases/5.0"

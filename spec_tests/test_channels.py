@@ -11,6 +11,12 @@ The Channels release depends on the env (the resolver picks it): 3.0.5 with Daph
 Django 3.0–3.1, 4.x for 3.2+ (4.0.0 up to 4.1, 4.3.x from 4.2). Channels 4 moved runserver out
 of Channels into Daphne: the settings-sample test is gated at 3.2 (and checks the Channels
 major it expects); the ASGI_APPLICATION test installs whichever app provides runserver.
+
+The last section is about Channels itself per Django release: which Channels the resolver
+installs next to each Django (and the Django requirement it declares), that Daphne is a hard
+requirement of Channels 3 but only an extra of Channels 4, that ``channels.testing`` cannot be
+imported without Daphne (checked in a fresh interpreter that cannot import it), what the three
+communicators do on every release.
 """
 import asyncio
 import contextlib
@@ -22,10 +28,13 @@ import threading
 from importlib import metadata
 
 import pytest
+from channels.generic.http import AsyncHttpConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.testing import ApplicationCommunicator, HttpCommunicator, WebsocketCommunicator
 
 from fixture_app import routing
 from fixture_app.consumers import ChatConsumer, ChatConsumerTextOrBytes, GatedEchoConsumer
+from spec_tests.sides import side
 from spec_tests.unawaited import close_coroutines_in_traceback
 
 IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -352,10 +361,8 @@ def test_a_consumer_put_in_urlpatterns_fails_when_django_calls_it_as_a_view(sett
 
 
 @pytest.mark.parametrize("relation", [
-    pytest.param("refutes", id="3.0", marks=[
-        pytest.mark.django("<3.1"), pytest.mark.claims(refutes=["channels.a3-asgi-router-sample"])]),
-    pytest.param("confirms", id="3.1+", marks=[
-        pytest.mark.django(">=3.1"), pytest.mark.claims(confirms=["channels.a3-asgi-router-sample"])]),
+    side("refutes", "3.0", "<3.1", "channels.a3-asgi-router-sample"),
+    side("confirms", "3.1+", ">=3.1", "channels.a3-asgi-router-sample"),
 ])
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 async def test_sample_asgi_py_serves_the_projects_views_through_the_router(relation, observe):
@@ -458,12 +465,8 @@ def commands_of(app_name):
 
 
 @pytest.mark.parametrize("relation", [
-    pytest.param("confirms", id="channels3", marks=[
-        pytest.mark.django("<3.2"),
-        pytest.mark.claims(confirms=["deployment.a3-settings-sample", "channels.installed-apps-entry"])]),
-    pytest.param("refutes", id="channels4", marks=[
-        pytest.mark.django(">=3.2"),
-        pytest.mark.claims(refutes=["deployment.a3-settings-sample", "channels.installed-apps-entry"])]),
+    side("confirms", "channels3", "<3.2", "deployment.a3-settings-sample", "channels.installed-apps-entry"),
+    side("refutes", "channels4", ">=3.2", "deployment.a3-settings-sample", "channels.installed-apps-entry"),
 ])
 def test_what_the_sample_settings_make_runserver_serve(relation, installed_apps, settings, observe):
     """A3's settings ('channels' added to INSTALLED_APPS, ASGI_APPLICATION naming the router).
@@ -535,3 +538,196 @@ async def test_django_and_the_daphne_command_ignore_asgi_application(settings, c
     error = capsys.readouterr().err.strip().splitlines()[-1].partition("error: ")[2]
     assert error == "the following arguments are required: application"
     observe(django_global_settings="no ASGI_APPLICATION", daphne_without_app=error)
+
+
+# ------------------------------------------------------------------------ Channels per Django release
+
+
+def _declared_requirement(dist, name):
+    """The requirement ``dist`` declares on ``name`` (packaging Requirement), or None."""
+    from packaging.requirements import Requirement
+
+    for requirement in map(Requirement, metadata.requires(dist) or []):
+        if requirement.name.lower() == name:
+            return requirement
+    return None
+
+
+def _minor(version):
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+@pytest.mark.parametrize("expected,django_floor", [
+    pytest.param(((3, 0), (3, 0)), "2.2", id="3.0-3.1", marks=[pytest.mark.django("<3.2")]),
+    pytest.param(((4, 0), (4, 0)), "3.2", id="3.2-4.1", marks=[pytest.mark.django(">=3.2,<4.2")]),
+    pytest.param(((4, 2), (9, 9)), "4.2", id="4.2+", marks=[pytest.mark.django(">=4.2")]),
+])
+@pytest.mark.claims(confirms=["channels.release-installed-per-django"])
+def test_the_channels_release_installed_next_to_each_django(expected, django_floor, observe):
+    """The env's Channels (installed unpinned): 3.0.x next to Django 3.0–3.1, 4.0.x next to
+    3.2–4.1, 4.2 or later from 4.2. Its declared Django requirement starts at 2.2, 3.2 and 4.2
+    respectively, and the installed Django meets it."""
+    django_version = metadata.version("django")
+    requirement = _declared_requirement("channels", "django")
+    observe(django=django_version, channels=channels_version(), channels_requires=str(requirement))
+    low, high = expected
+    assert low <= _minor(channels_version()) <= high
+    assert requirement.specifier.contains(django_version, prereleases=True)
+    assert [s.version for s in requirement.specifier if s.operator == ">="] == [django_floor]
+
+
+@pytest.mark.parametrize("relation", [
+    side("refutes", "channels3", "<3.2", "channels.daphne-is-an-extra-from-channels-4"),
+    side("confirms", "channels4", ">=3.2", "channels.daphne-is-an-extra-from-channels-4"),
+])
+def test_daphne_is_a_requirement_of_channels_3_and_an_extra_of_channels_4(relation, observe):
+    """Channels' metadata: Channels 3 (3.0–3.1 envs) requires daphne outright; Channels 4 (3.2+
+    envs) lists it only under the 'daphne' extra."""
+    requirement = _declared_requirement("channels", "daphne")
+    marker = str(requirement.marker) if requirement.marker else None
+    observe(channels=channels_version(), daphne_requirement=str(requirement))
+    if relation == "confirms":
+        assert channels_major() == 4 and marker is not None and "daphne" in marker
+        assert not requirement.marker.evaluate({"extra": ""}) and requirement.marker.evaluate({"extra": "daphne"})
+    else:
+        assert channels_major() == 3 and marker is None
+
+
+WITHOUT_DAPHNE = """
+import importlib, json, sys
+
+class NoDaphne:  # importing daphne fails as it does when Daphne is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name == "daphne" or name.startswith("daphne."):
+            raise ModuleNotFoundError("No module named %r" % name, name=name)
+
+sys.meta_path.insert(0, NoDaphne())
+out = {}
+for module in ("channels.testing", "channels.testing.websocket", "channels.routing",
+               "channels.generic.websocket", "channels.generic.http", "channels.layers"):
+    try:
+        importlib.import_module(module)
+        out[module] = "ok"
+    except ImportError as exc:
+        out[module] = "%s: %s" % (type(exc).__name__, exc)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.claims(confirms=["channels.testing-needs-daphne"])
+def test_channels_testing_cannot_be_imported_without_daphne(request, observe):
+    """In a fresh interpreter where importing ``daphne`` fails (as when it is not installed):
+    ``channels.testing`` and its ``websocket`` module raise ModuleNotFoundError for 'daphne';
+    the router, the consumers and the layers import. Every Channels release here."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fixture_app.settings"}
+    done = subprocess.run([sys.executable, "-c", WITHOUT_DAPHNE], cwd=str(request.config.rootpath), env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imports = json.loads(done.stdout.strip().splitlines()[-1])
+    observe(channels=channels_version(), channels_testing=imports["channels.testing"])
+    for module in ("channels.testing", "channels.testing.websocket"):
+        assert imports[module].startswith("ModuleNotFoundError: No module named 'daphne"), imports
+    assert all(imports[m] == "ok" for m in ("channels.routing", "channels.generic.websocket",
+                                            "channels.generic.http", "channels.layers")), imports
+
+
+class EchoConsumer(AsyncWebsocketConsumer):
+    """Accepts with the first subprotocol the client offers, echoes text and binary frames, and
+    closes with code 4001 on the text 'close'."""
+
+    async def connect(self):
+        offered = self.scope.get("subprotocols") or [None]
+        await self.accept(subprotocol=offered[0])
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data == "close":
+            await self.close(code=4001)
+        elif text_data is not None:
+            await self.send(text_data=text_data)
+        else:
+            await self.send(bytes_data=bytes_data[::-1])
+
+
+class ReverseBodyConsumer(AsyncHttpConsumer):
+    """Answers a request with its body reversed and its X-Test header echoed."""
+
+    async def handle(self, body):
+        headers = dict(self.scope["headers"])
+        await self.send_response(201, body[::-1], headers=[(b"X-Echo", headers.get(b"x-test", b""))])
+
+
+@pytest.mark.claims(confirms=["channels.websocket-communicator-drives-a-consumer"])
+async def test_websocket_communicator_connects_exchanges_frames_and_disconnects(observe):
+    """WebsocketCommunicator on a consumer: connect() gives (True, 'chat'); a text frame, a binary
+    frame and a JSON message come back; the consumer's close arrives as a websocket.close with
+    code 4001; a second connection ends with disconnect(). Every Channels release here."""
+    app = EchoConsumer.as_asgi()
+    client = WebsocketCommunicator(app, "/ws/echo/", subprotocols=["chat", "other"])
+    try:
+        connected, subprotocol = await client.connect(timeout=TIMEOUT)
+        assert (connected, subprotocol) == (True, "chat")
+        await client.send_to(text_data="hello")
+        assert await client.receive_from(timeout=TIMEOUT) == "hello"
+        await client.send_to(bytes_data=b"abc")
+        assert await client.receive_from(timeout=TIMEOUT) == b"cba"
+        await client.send_json_to({"n": 1})
+        assert await client.receive_json_from(timeout=TIMEOUT) == {"n": 1}
+        await client.send_to(text_data="close")
+        closed = await client.receive_output(timeout=TIMEOUT)
+        assert (closed["type"], closed["code"]) == ("websocket.close", 4001)
+    finally:
+        await close(client)
+    async with sockets(app, "/ws/echo/", 1) as (second,):
+        await connect_all([second])
+        await second.disconnect(timeout=TIMEOUT)
+        assert await second.receive_nothing(timeout=0.05)
+    observe(channels=channels_version(), subprotocol=subprotocol, close_code=closed["code"])
+
+
+@pytest.mark.claims(confirms=["channels.http-communicator-gets-a-response"])
+async def test_http_communicator_returns_status_headers_and_body(observe):
+    """HttpCommunicator: a POST with a body and an X-Test header to an AsyncHttpConsumer returns
+    201, the X-Echo header and the reversed body; a GET to Django's get_asgi_application() returns
+    the view's 200 and body. Every Channels release here."""
+    from django.core.asgi import get_asgi_application
+
+    communicator = HttpCommunicator(ReverseBodyConsumer.as_asgi(), "POST", "/reverse/", body=b"abc",
+                                    headers=[(b"x-test", b"1")])
+    try:
+        response = await communicator.get_response(timeout=TIMEOUT)
+    finally:
+        await close(communicator)
+    assert (response["status"], response["body"]) == (201, b"cba")
+    assert (b"X-Echo", b"1") in [tuple(h) for h in response["headers"]]
+    django_response = await http_get(get_asgi_application(), SYNC_VIEW)
+    assert django_response["status"] == 200 and django_response["body"]
+    observe(consumer_status=response["status"], django_status=django_response["status"])
+
+
+async def _raising_app(scope, receive, send):
+    event = await receive()
+    if event.get("text") == "boom":
+        raise RuntimeError("raised by the app")
+    await send({"type": "echo", "got": event})
+
+
+@pytest.mark.claims(confirms=["channels.application-communicator-drives-any-asgi-app"])
+async def test_application_communicator_drives_a_plain_asgi_app(observe):
+    """ApplicationCommunicator on a bare ASGI callable: send_input() delivers an event,
+    receive_output() returns what the app sent, receive_nothing() is True once it is silent; a
+    second app instance that raises has wait() re-raise its RuntimeError. Records where the class
+    comes from (asgiref's, or Channels' own subclass). Every Channels release here."""
+    scope = {"type": "custom"}
+    communicator = ApplicationCommunicator(_raising_app, scope)
+    try:
+        await communicator.send_input({"type": "msg", "text": "hi"})
+        assert await communicator.receive_output(timeout=TIMEOUT) == {"type": "echo", "got": {"type": "msg", "text": "hi"}}
+        assert await communicator.receive_nothing(timeout=0.05)
+    finally:
+        await close(communicator)
+    failing = ApplicationCommunicator(_raising_app, scope)
+    await failing.send_input({"type": "msg", "text": "boom"})
+    with pytest.raises(RuntimeError, match="raised by the app"):
+        await failing.wait(timeout=TIMEOUT)
+    observe(channels=channels_version(), class_from=ApplicationCommunicator.__module__)
+
