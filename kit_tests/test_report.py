@@ -180,3 +180,15 @@ def test_the_compatibility_table_shows_the_first_minor_from_which_an_item_works(
 def test_a_docs_source_is_counted_under_its_page_whatever_the_version():
     assert report.docs_page("https://docs.djangoproject.com/en/4.2/topics/async/#queries-the-orm") == "topics/async"
     assert report.docs_page("https://docs.djangoproject.com/en/stable/releases/5.0/") == "releases/5.0"
+
+
+def test_a_docs_statement_is_judged_on_exactly_the_releases_whose_docs_make_it():
+    """Conformance: the 4.1–4.2 docs say it; it holds on 4.1, fails on 4.2, and 5.0's refutation
+    does not count (its docs no longer say it)."""
+    claim = {"id": "t.x", "statement": "s", "untestable": None, "database_free": True,
+             "sources": [{"said": "4.1–4.2"}],
+             "cells": {"dj41-sqlite": {"verdict": "holds"}, "dj42-sqlite": {"verdict": "refuted"},
+                       "dj50-sqlite": {"verdict": "refuted"}}}
+    envs = [{"env": f"dj{m.replace('.', '')}-sqlite", "django_minor": m, "db_group": "sqlite"} for m in ("4.1", "4.2", "5.0")]
+    rows = report.conformance({"claims": [claim], "envs": envs})
+    assert rows == [{"id": "t.x", "statement": "s", "said": ["4.1–4.2"], "verdicts": {"any": "differs on 4.2"}}]
