@@ -75,3 +75,15 @@ def test_pg_jobs_get_a_postgresql_service_and_its_dsn():
     text = WORKFLOW.read_text()
     env_job = text.split("\n  any-django:")[0]
     assert "image: postgres:15" in env_job and "DJSPEC_PG_DSN: postgresql://" in env_job
+
+
+def test_pushes_to_the_default_branch_publish_the_merged_report_as_a_static_site():
+    """The report job uploads report/ as a Pages artifact on a push to the default branch, and a
+    publish job deploys it; only that job may write to Pages, and other events publish nothing."""
+    text = WORKFLOW.read_text()
+    publish = text.split("\n  publish:")[1]
+    default_branch_push = "github.event_name == 'push' && github.ref_name == github.event.repository.default_branch"
+    assert "actions/upload-pages-artifact@" in text.split("\n  publish:")[0] and "path: report/" in text
+    assert default_branch_push in publish and "needs: [report]" in publish
+    assert "uses: actions/deploy-pages@" in publish and "pages: write" in publish and "id-token: write" in publish
+    assert text.count("pages: write") == 1  # the workflow-wide permissions stay read-only
