@@ -10,8 +10,18 @@ otherwise by database when each run has one env per database (two Django version
 
 A verdict change is listed with the claim, both verdicts, and the Django release notes to read
 (every release between the two versions, and the notes the claim cites). An observation counts
-as changed only when it differs in more than its numbers (a timing ratio that moves from 1.01 to
-1.03 is the same observation; a different error message is not).
+as changed only when it differs in what it says, not in what varies from run to run:
+
+* volatile values are normalised away: thread and object ids, memory addresses, temp paths,
+  local ports (``observation_kind`` names the kind of each);
+* numbers are compared with a tolerance (25 %), except *measurements*: a duration or a rate
+  (by its name: ``max_loop_pause_s``, ``… (ms)``, ``…_per_second``), a value judged against a
+  band (it has an ``… accepted`` sibling) and every number of a timing claim. Those are noise by
+  design on a shared machine and are not compared: the verdict, derived from the claimed
+  value's band, is what moves when the timing really changes;
+* the text around the numbers must match exactly (a different error message is a change).
+
+Two runs of the same code on the same Django therefore report no observation change.
 
 A claim that one run did not exercise (untested in a partial run, skipped, or an env that did
 not run) is listed as not compared and does not count.
@@ -100,8 +110,61 @@ def pairs(old, new, explicit=()):
     return out
 
 
-def _shape(observation):
-    return re.sub(r"\d+(\.\d+)?", "#", observation)
+# what varies from run to run in an observation's text, by kind, and what it is replaced with
+VOLATILE = [
+    ("memory address", re.compile(r"0x[0-9a-fA-F]{4,}"), "<address>"),  # before ids: its digits are no id
+    ("thread or object id", re.compile(r"(?<![\d.])\d{7,}(?![\d.])"), "<id>"),
+    ("temp path", re.compile(r"(?:/tmp|/var/tmp|/private/var)/[^\s'\",;)\]]+"), "<temp path>"),
+    ("local port", re.compile(r"(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+"), "<host:port>"),
+]
+NUMBER = re.compile(r"[-+]?(?:inf|\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+MEASUREMENT = re.compile(r"(_s|_ms|\((m?s|µs|x[^)]*)\)|seconds|per_second|elapsed|duration|latency|pause)$", re.I)
+TOLERANCE = 0.25
+
+
+def observation_kind(text):
+    """The kind of an observation's value: one of the VOLATILE kinds, 'number' or 'text'."""
+    value = text.split(": ", 1)[-1]
+    for kind, pattern, _ in VOLATILE:
+        if pattern.search(value):
+            return kind
+    return "number" if NUMBER.fullmatch(value.strip()) else "text"
+
+
+def normalise(text):
+    for _, pattern, placeholder in VOLATILE:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def same_observations(before, after, timing=False):
+    """Do two cells' observations say the same, up to volatile values and number noise?"""
+    def parsed(observations):
+        return dict(o.split(": ", 1) if ": " in o else (o, "") for o in observations)
+
+    old, new = parsed(before), parsed(after)
+    if set(old) != set(new):
+        return False
+
+    def measurement(key):
+        if key.endswith((" claimed", " accepted")):
+            return False
+        return timing or f"{key} accepted" in old or bool(MEASUREMENT.search(key.strip()))
+
+    return all(_same_value(old[k], new[k], noisy=measurement(k)) for k in old)
+
+
+def _same_value(old, new, noisy):
+    old, new = normalise(old), normalise(new)
+    if NUMBER.sub("#", old) != NUMBER.sub("#", new):
+        return False
+    if noisy:
+        return True
+    return all(_close(float(a), float(b)) for a, b in zip(NUMBER.findall(old), NUMBER.findall(new)))
+
+
+def _close(a, b):
+    return a == b or abs(a - b) <= TOLERANCE * max(abs(a), abs(b))
 
 
 def release_notes(old_minor, new_minor, claim):
@@ -155,7 +218,8 @@ def compare(old, new, explicit=(), registry=None):
                     "release_notes": release_notes(old_info[a]["django_minor"], new_info[b]["django_minor"], claim),
                     "observed_old": before["observations"], "observed_new": after["observations"],
                 })
-            elif {_shape(o) for o in before["observations"]} != {_shape(o) for o in after["observations"]}:
+            elif not same_observations(before["observations"], after["observations"],
+                                       timing=getattr(registry.claims.get(cid), "kind", None) == "timing"):
                 column["observations"].append({"claim": cid, "old": before["observations"], "new": after["observations"]})
         result.append(column)
     return result
@@ -189,7 +253,8 @@ def render(columns, old_label, new_label):
         if c["removed"]:
             out.append(f"  claims only in the old run: {', '.join(c['removed'])}")
     total = verdict_changes(columns)
-    out.append(f"\n{total} verdict change(s) in {len(columns)} column pair(s)")
+    observed = sum(len(c["observations"]) for c in columns)
+    out.append(f"\n{total} verdict change(s), {observed} observation change(s) in {len(columns)} column pair(s)")
     return "\n".join(out)
 
 

@@ -24,7 +24,7 @@ def two_runs(tmp_path):
 def test_the_same_envs_with_the_same_verdicts_exit_0(two_runs, capsys):
     old, new = two_runs([result("dj52-sqlite", "5.2")], [result("dj52-sqlite", "5.2")])
     assert diff.main([old, new]) == 0
-    assert "0 verdict change(s) in 1 column pair(s)" in capsys.readouterr().out
+    assert "0 verdict change(s), 0 observation change(s) in 1 column pair(s)" in capsys.readouterr().out
 
 
 def test_a_verdict_that_moved_exits_1_and_names_the_claim_and_the_release_notes(two_runs, capsys):
@@ -96,3 +96,33 @@ def test_each_report_keeps_a_history_entry_and_shows_what_changed_since_the_prev
     assert f"href='#{CLAIM_ID}'>{CLAIM_ID}</a> on dj52-sqlite" in (out / "index.html").read_text()
     assert diff.main([str(out / "history" / "2026-01-01T000000Z.json"), str(out)]) == 1
 
+
+
+@pytest.mark.parametrize("old, new", [
+    (["threads: [140234881234, 140234899999]"], ["threads: [139999881234, 140111899999]"]),
+    (["database_file: /tmp/djspec-sqlite-4nhennvh/djspec_test.sqlite3"], ["database_file: /tmp/djspec-sqlite-q0likv3d/djspec_test.sqlite3"]),
+    (["server: http://127.0.0.1:38113/hello/"], ["server: http://127.0.0.1:50361/hello/"]),
+    (["repr: <Thing object at 0x7efde160e3c0>"], ["repr: <Thing object at 0x7efd11112222>"]),
+    (["max_loop_pause_s: 0.006", "async_requests_per_second: 389.3"], ["max_loop_pause_s: 0.02", "async_requests_per_second: 196.9"]),
+    (["gathered (x the slowest): 2.35", "gathered (x the slowest) accepted: [-inf, 1.78]"],
+     ["gathered (x the slowest): 2.61", "gathered (x the slowest) accepted: [-inf, 1.78]"]),
+    (["rows: 100"], ["rows: 110"]),  # within the 25 % tolerance
+])
+def test_what_varies_from_run_to_run_is_not_an_observation_change(old, new):
+    assert diff.same_observations(old, new)
+
+
+@pytest.mark.parametrize("old, new", [
+    (["raised: SynchronousOnlyOperation: You cannot call this from an async context"], ["raised: TypeError: nope"]),
+    (["queries: 3"], ["queries: 5"]),
+    (["status: 200"], ["status: 500"]),
+    (["threads: 1"], ["threads: 1", "loop: None"]),
+    (["gathered (x the slowest) accepted: [-inf, 1.78]"], ["gathered (x the slowest) accepted: [-inf, 2.5]"]),
+])
+def test_a_different_message_count_status_or_band_is_an_observation_change(old, new):
+    assert not diff.same_observations(old, new)
+
+
+def test_a_timing_claims_numbers_are_never_compared():
+    assert diff.same_observations(["elapsed x one call: 1.1"], ["elapsed x one call: 1.9"], timing=True)
+    assert not diff.same_observations(["elapsed x one call: 1.1"], ["elapsed x one call: 1.9"], timing=False)
