@@ -44,9 +44,13 @@ class DiffError(Exception):
     pass
 
 
+HISTORY_SCHEMA = 1  # the version of a snapshot (report/history/*.json); the results' is results.SCHEMA
+
+
 def snapshot(report):
     """The part of a report a diff needs (also what the report's history keeps per run)."""
     return {
+        "schema": HISTORY_SCHEMA,
         "generated": report["generated"],
         "envs": [{k: info.get(k) for k in ("env", "django", "django_minor", "python", "db_group", "django_install")}
                  for info in report["envs"]],
@@ -76,6 +80,8 @@ def load(path):
     if isinstance(data, dict) and isinstance(data.get("claims"), list) and "envs" in data:
         return snapshot(data)
     if isinstance(data, dict) and isinstance(data.get("cells"), dict) and "envs" in data:
+        if data.get("schema", HISTORY_SCHEMA) != HISTORY_SCHEMA:  # entries from before versioning are version 1
+            raise DiffError(f"{path}: history schema version {data['schema']!r}; this kit reads version {HISTORY_SCHEMA}")
         return data
     raise DiffError(f"{path}: not a djspec report, history entry or results directory")
 

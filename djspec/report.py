@@ -18,6 +18,7 @@ from pathlib import Path
 from djspec import registry as reg
 from djspec import diff as dff
 from djspec import envs
+from djspec import results
 from djspec import mutate as mut
 from djspec import report_html
 from djspec import verdicts as vd
@@ -42,13 +43,9 @@ def load_results(results_dir: Path):
     runs = []
     for path in files:
         try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise ReportError(f"{path}: not a readable JSON result file ({exc})") from None
-        if not isinstance(data, dict) or data.get("schema") != 1 or not isinstance(data.get("tests"), list) \
-                or not isinstance(data.get("run_info"), dict) or "django_minor" not in data["run_info"]:
-            raise ReportError(f"{path}: not a djspec result file (schema 1 with run_info and tests)")
-        runs.append(data)
+            runs.append(results.load(path))
+        except results.ResultFormatError as exc:
+            raise ReportError(str(exc)) from None
     names = Counter(r["run_info"]["env"] for r in runs)
     dupes = [n for n, c in names.items() if c > 1]
     if dupes:

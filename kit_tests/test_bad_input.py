@@ -2,9 +2,10 @@
 
 Each test runs pytest with the kit's plugin in a subprocess, as tox would.
 """
-import json
 
 import pytest
+
+from djspec import results
 
 SECRET = "hunter2-not-a-real-password"
 SPEC_TEST = """
@@ -51,7 +52,7 @@ def test_an_env_that_cannot_run_replaces_its_old_result_with_a_not_run_result(ru
     proc = run_pytest(SPEC_TEST, env={"DJSPEC_DB": "pg", "DJSPEC_PG_DSN": dsn},
                       args=[f"--djspec-out={out}"])
     assert proc.returncode == 4
-    result = json.loads(out.read_text())
+    result = results.load(out)  # the result-file format: a not-run result is one too
     assert result["tests"] == [] and result["exitstatus"] == 4
     assert "cannot connect to PostgreSQL" in result["error"]
     assert SECRET not in out.read_text() and "spec_user" not in out.read_text()
@@ -119,3 +120,11 @@ def test_the_main_job_stops_on_an_unknown_env_naming_the_known_ones(monkeypatch,
     out = capsys.readouterr()
     assert "unknown env 'dj99-sqlite'" in out.err and "dj52-pg" in out.err and "djany-sqlite" in out.err
     assert "report" not in out.out
+
+
+def test_the_plugin_writes_results_in_the_schema_the_report_reads(run_pytest, tmp_path):
+    out = tmp_path / "dj52-sqlite.json"
+    proc = run_pytest(SPEC_TEST, args=[f"--djspec-out={out}"])
+    assert proc.returncode == 0, proc.stdout
+    result = results.load(out)  # validated against djspec/result.schema.json
+    assert result["schema"] == results.SCHEMA and [t["outcome"] for t in result["tests"]] == ["passed"]

@@ -3,25 +3,22 @@ import json
 
 import pytest
 
-from djspec import report
+from djspec import report, results
 from kit_tests.test_registry import GOOD_CLAIM
 
 CLAIM_ID = "soo.error-message"
 
 
 def result(env, minor, outcome="passed", db_group="sqlite"):
-    return {
-        "schema": 1,
-        "exitstatus": 0 if outcome == "passed" else 1,
-        "run_info": {
-            "env": env, "django": minor + ".1", "django_minor": minor, "python": "3.12.0",
-            "db_group": db_group,
-            "database": {"vendor": "sqlite", "server_version": "3.40.1", "driver": "sqlite3", "driver_version": "3.40.1"},
-        },
-        "tests": [{"nodeid": "spec_tests/test_soo.py::test_x", "file": "spec_tests/test_soo.py", "line": 3,
-                   "outcome": outcome, "confirms": [CLAIM_ID], "refutes": [],
-                   "observations": {"raised": "SynchronousOnlyOperation: ..."}, "message": "boom"}],
-    }
+    """One env's result file, written through the result-format module (djspec/results.py)."""
+    info = {"env": env, "django": minor + ".1", "django_minor": minor, "python": "3.12.0", "db_group": db_group,
+            "database": {"choice": db_group.split("-")[0], "vendor": "sqlite", "server_version": "3.40.1",
+                         "driver": "sqlite3", "driver_version": "3.40.1"},
+            "started": "2026-11-29T12:00:00+00:00", "duration_s": 1.0}
+    test = results.TestRecord(nodeid="spec_tests/test_soo.py::test_x", file="spec_tests/test_soo.py", line=3,
+                              name="test_x", doc="", gate=None, applies=True, confirms=[CLAIM_ID], outcome=outcome,
+                              observations={"raised": "SynchronousOnlyOperation: ..."}, message="boom")
+    return results.result(info, [test], {}, 0 if outcome == "passed" else 1)
 
 
 @pytest.fixture
@@ -60,6 +57,12 @@ BAD_INPUT = {
     "no result files": ({}, "no result files"),
     "corrupt JSON": ({"dj42-sqlite.json": "{not json"}, "not a readable JSON result file"),
     "not a result file": ({"dj42-sqlite.json": json.dumps({"hello": 1})}, "not a djspec result file"),
+    "another schema version": ({"dj42-sqlite.json": json.dumps(dict(result("dj42-sqlite", "4.2"), schema=2))},
+                               "result schema version 2; this kit reads version 1"),
+    "a test without its outcome": ({"dj42-sqlite.json": json.dumps(
+        dict(result("dj42-sqlite", "4.2"), tests=[{k: v for k, v in result("dj42-sqlite", "4.2")["tests"][0].items()
+                                                   if k != "outcome"}]))},
+        "data.tests[0] must contain ['outcome'] properties"),
 }
 
 
