@@ -11,6 +11,7 @@ import argparse
 import datetime
 import html
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -171,6 +172,7 @@ def build(registry, runs):
     }
     report["compatibility"] = compatibility(registry, report)
     report["conformance"] = conformance(report)
+    report["claimed_vs_measured"] = claimed_vs_measured(report)
     return report
 
 
@@ -339,6 +341,72 @@ def conformance(report):
     return rows
 
 
+CLAIMED_RANGE = re.compile(r"^\s*(?:>=\s*)?(\d+\.\d+)\s*(\+|-\s*(\d+\.\d+))?")
+
+
+def claimed_range(text):
+    """(first, last) of the releases a claim's ``versions`` names: '4.1+' and '>=4.1' -> ('4.1', None),
+    '3.1 - 4.0' -> ('3.1', '4.0'), '6.1' -> ('6.1', '6.1'); None for anything else ('< 3.0')."""
+    match = CLAIMED_RANGE.match(text or "")
+    if not match:
+        return None
+    first, tail, last = match.groups()
+    if text.strip().startswith(">=") or tail == "+":
+        return first, None
+    return first, last or first
+
+
+def claimed_vs_measured(report):
+    """For every tested claim that names the releases it holds on: what it says beside what the runs
+    found, per database ('4.1+' vs 'from 4.2'), and whether they agree. A claim of kind 'version'
+    is about history ("async views arrived in 3.1"): checked on 3.0 it holds too, so it agrees
+    when it holds on every release run."""
+    minors_run = sorted({e["django_minor"] for e in report["envs"] if not e["env"].startswith("djany")}, key=vd.version_key)
+    rows = []
+    for c in report["claims"]:
+        said = claimed_range(c["versions_claimed"])
+        if said is None or c["untestable"] or not c["tests"]:
+            continue
+        first, last = said
+        expected = [m for m in minors_run if vd.version_key(first) <= vd.version_key(m)
+                    and (last is None or vd.version_key(m) <= vd.version_key(last))]
+        runs, agrees = {}, True
+        for group, cells in _groups(c, report["envs"]).items():
+            judged = {m: v for m, v in cells if v not in (vd.NOT_APPLICABLE, vd.SKIPPED, vd.UNTESTED, vd.MEASURED,
+                                                           vd.UNTESTABLE)}
+            holding = [m for m in minors_run if judged.get(m) == vd.HOLDS]
+            if c["kind"] == "version":
+                wanted = [m for m in minors_run if m in judged]
+                runs[group] = "true on every release run" if holding == wanted else "false on " + ", ".join(
+                    m for m in wanted if m not in holding)
+            else:
+                wanted = [m for m in expected if m in judged]
+                runs[group] = compat_cell(cells) if last is None else (_span(holding) or "nowhere")
+            agrees = agrees and holding == wanted
+        rows.append({"id": c["id"], "statement": c["statement"], "claimed": c["versions_claimed"], "runs": runs,
+                     "agrees": agrees, "articles": sorted({s["article"] for s in c["sources"] if s["article"]})})
+    return rows
+
+
+def _span(minors):
+    if not minors:
+        return ""
+    return minors[0] if len(minors) == 1 else f"{minors[0]}–{minors[-1]}"
+
+
+def _groups(claim, envs):
+    """(minor, verdict) per database group of a claim's cells, one column per minor."""
+    groups = {}
+    for env in envs:
+        if env["env"].startswith(("djlatest", "djany")) or env.get("db_group") == "pg-psycopg2":
+            continue
+        if claim["database_free"] and env.get("db_group") != "sqlite":
+            continue
+        group = "any" if claim["database_free"] else env.get("db_group", "?")
+        groups.setdefault(group, []).append((env["django_minor"], claim["cells"][env["env"]]["verdict"]))
+    return dict(sorted(groups.items(), key=lambda kv: DB_ORDER.get(kv[0], 9)))
+
+
 def registry_said(text):
     first, last = reg.SAID_RE.match(text).groups()
     return first, last
@@ -417,6 +485,29 @@ def render_conformance_md(rows):
     return out + [""]
 
 
+def render_claimed_md(report):
+    rows = report.get("claimed_vs_measured") or []
+    differ = [r for r in rows if not r["agrees"]]
+    out = ["## Claimed versions vs what the runs found", "",
+           f"{len(rows)} tested claims name the releases they hold on; on {len(differ)} the runs disagree.", ""]
+    for article, short in _article_names(report):
+        mine = [r for r in differ if article in r["articles"]]
+        if mine:
+            out += [f"### {short}", "", "| claim | claims | runs |", "|---|---|---|"]
+            out += [f"| `{r['id']}` | {r['claimed']} | " + "; ".join(f"{DB_LABEL.get(g, g)}: {v}" for g, v in r["runs"].items())
+                    + " |" for r in mine] + [""]
+    docs = [r for r in differ if not r["articles"]]
+    if docs:
+        out += ["### Django documentation", "", "| claim | claims | runs |", "|---|---|---|"]
+        out += [f"| `{r['id']}` | {r['claimed']} | " + "; ".join(f"{DB_LABEL.get(g, g)}: {v}" for g, v in r["runs"].items())
+                + " |" for r in docs] + [""]
+    return out
+
+
+def _article_names(report):
+    return [(file, a.get("short", file)) for file, a in report["articles"].items()]
+
+
 def render_facts_md(report):
     envs = [i["env"] for i in report["envs"]]
     rows = [r for r in report["facts"] if r["values"]]
@@ -452,6 +543,7 @@ def render_md(report):
     out += render_coverage_md(report["coverage"])
     out += render_compatibility_md(report.get("compatibility"))
     out += render_conformance_md(report.get("conformance"))
+    out += render_claimed_md(report)
     out += render_facts_md(report)
     out += render_performance_md(report.get("performance"))
     out += mut.render_score_md(report.get("mutation_score"))
@@ -531,6 +623,25 @@ def render_conformance_html(rows):
             f"<tbody>{body}</tbody></table>")
 
 
+def render_claimed_html(report):
+    e = html.escape
+    rows = report.get("claimed_vs_measured") or []
+    differ = [r for r in rows if not r["agrees"]]
+    parts = [f"<h2 id=claimed>Claimed versions vs what the runs found</h2><p>{len(rows)} tested claims name the "
+             f"releases they hold on; on {len(differ)} the runs disagree.</p>"]
+    sections = [(short, [r for r in differ if file in r["articles"]]) for file, short in _article_names(report)]
+    sections.append(("Django documentation", [r for r in differ if not r["articles"]]))
+    for title, mine in sections:
+        if not mine:
+            continue
+        body = "".join(f"<tr><td class=l><a href='#{e(r['id'])}'><code>{e(r['id'])}</code></a></td><td>{e(r['claimed'])}"
+                       f"</td><td>" + "<br>".join(f"{e(DB_LABEL.get(g, g))}: {e(v)}" for g, v in r["runs"].items())
+                       + "</td></tr>" for r in mine)
+        parts.append(f"<h3>{e(title)}</h3><table class=plain><thead><tr><th class=l>claim</th><th>claims</th>"
+                     f"<th>runs</th></tr></thead><tbody>{body}</tbody></table>")
+    return "".join(parts)
+
+
 def render_facts_html(report):
     e = html.escape
     envs = [i["env"] for i in report["envs"]]
@@ -564,7 +675,8 @@ def render_performance_html(perf):
 def render_html(report):
     return report_html.render(report, render_coverage_html(report["coverage"])
                               + render_compatibility_html(report.get("compatibility"))
-                              + render_conformance_html(report.get("conformance")), render_facts_html(report),
+                              + render_conformance_html(report.get("conformance"))
+                              + render_claimed_html(report), render_facts_html(report),
                               render_performance_html(report.get("performance"))
                               + mut.render_score_html(report.get("mutation_score")))
 

@@ -195,3 +195,26 @@ def test_a_docs_statement_is_judged_on_exactly_the_releases_whose_docs_make_it()
     envs = [{"env": f"dj{m.replace('.', '')}-sqlite", "django_minor": m, "db_group": "sqlite"} for m in ("4.1", "4.2", "5.0")]
     rows = report.conformance({"claims": [claim], "envs": envs})
     assert rows == [{"id": "t.x", "statement": "s", "said": ["4.1–4.2"], "verdicts": {"any": "differs on 4.2"}}]
+
+
+@pytest.mark.parametrize("text, said", [
+    ("4.1+ (release notes)", ("4.1", None)), (">=4.2", ("4.2", None)), ("3.1 - 4.0", ("3.1", "4.0")),
+    ("6.1 (docs)", ("6.1", "6.1")), ("< 3.0", None), (None, None),
+])
+def test_the_releases_a_claim_names_are_read_from_its_versions(text, said):
+    assert report.claimed_range(text) == said
+
+
+def test_a_claim_that_says_4_1_but_holds_from_4_2_is_listed_as_a_disagreement():
+    envs = [{"env": f"dj{m.replace('.', '')}-sqlite", "django_minor": m, "db_group": "sqlite"} for m in ("4.0", "4.1", "4.2")]
+    verdicts = {"4.0": "refuted", "4.1": "refuted", "4.2": "holds"}
+
+    def claim(cid, kind, versions):
+        return {"id": cid, "kind": kind, "statement": "s", "versions_claimed": versions, "untestable": None,
+                "tests": [{}], "database_free": False, "sources": [{"article": "000_x.txt"}],
+                "cells": {f"dj{m.replace('.', '')}-sqlite": {"verdict": v} for m, v in verdicts.items()}}
+
+    rows = report.claimed_vs_measured({"envs": envs, "claims": [claim("t.a", "api", "4.1+"), claim("t.b", "api", "4.2+"),
+                                                                 claim("t.c", "version", "4.2+")]})
+    assert [(r["id"], r["runs"]["sqlite"], r["agrees"]) for r in rows] == [
+        ("t.a", "4.2", False), ("t.b", "4.2", True), ("t.c", "false on 4.0, 4.1", False)]
