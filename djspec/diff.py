@@ -34,6 +34,7 @@ import re
 import sys
 from pathlib import Path
 
+from djspec import model
 from djspec import registry as reg
 from djspec import verdicts as vd
 
@@ -65,11 +66,9 @@ def load(path):
     if path.is_dir() and (path / "report.json").is_file() and not any(p.name != "report.json" for p in path.glob("*.json")):
         path = path / "report.json"
     if path.is_dir():
-        from djspec import report as rpt  # report imports this module: import it when needed
-
         try:
-            return snapshot(rpt.build(reg.load(), rpt.load_results(path)))
-        except rpt.ReportError as exc:
+            return snapshot(model.build(reg.load(), model.load_results(path)))
+        except model.ReportError as exc:
             raise DiffError(str(exc)) from None
     try:
         data = json.loads(path.read_text())

@@ -8,7 +8,9 @@ the envs. Printing drops the controls and keeps the tables.
 import html
 import json
 
+from djspec import mutate as mut
 from djspec import verdicts as vd
+from djspec.model import COVERAGE_STATES, DB_ORDER, article_names
 
 DB_LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL", "pg-psycopg2": "PostgreSQL + psycopg2", "any": "any database"}
 DB_COLOR = {"sqlite": "#1565c0", "pg": "#2e7d32", "pg-psycopg2": "#8e24aa"}
@@ -348,3 +350,110 @@ Drift: {len(report['drift'])}. Envs that did not run: {len(report['not_run'])}.<
 <aside id=panel aria-live=polite><button id=panel-close type=button>close ✕</button><div id=panel-body></div></aside>
 <script>{SCRIPT}</script></body></html>
 """
+
+
+# ----------------------------------------------------------------------------- sections built from the model
+
+def render_coverage_html(cov):
+    e = html.escape
+    head = "<th>claims</th>" + "".join(f"<th>{e(k)}</th>" for k in COVERAGE_STATES)
+
+    def cells(r):
+        return f"<td>{r['claims']}</td>" + "".join(f"<td>{r[k]}</td>" for k in COVERAGE_STATES)
+
+    arts = "".join(f"<tr><td class=l>{e(a['short'])} {e(a['title'])}<br><span class=small>{e(a['article'] or '')}</span></td>"
+                   f"{cells(a)}</tr>" for a in cov["by_article"])
+    arts += f"<tr><td class=l><b>all claims</b></td>{cells(cov['total'])}</tr>"
+    topics = "".join(f"<tr><td class=l>{e(t['title'])}</td><td>{'yes' if t['complete'] else 'no'}</td>{cells(t)}</tr>"
+                     for t in cov["by_topic"])
+    pages = "".join(f"<tr><td class=l>{e(p['page'])}</td>{cells(p)}</tr>" for p in cov.get("by_docs_page", []))
+    return (f"<h2 id=coverage>Coverage</h2><p>Every checkable statement of the articles is a claim: <b>tested</b> (a test "
+            f"links it), <b>untestable</b> (an opinion; the reason is in the registry) or <b>not yet tested</b>.</p>"
+            f"<table class=plain><thead><tr><th class=l>article</th>{head}</tr></thead><tbody>{arts}</tbody></table>"
+            + (f"<p>Django's documentation is a source too: claims per docs page (any version).</p><table class=plain>"
+               f"<thead><tr><th class=l>docs page</th>{head}</tr></thead><tbody>{pages}</tbody></table>" if pages else "")
+            + f"<table class=plain><thead><tr><th class=l>topic</th><th>complete</th>{head}</tr></thead><tbody>{topics}</tbody></table>")
+
+def render_compatibility_html(rows):
+    if not rows:
+        return ""
+    e = html.escape
+    groups = sorted({g for r in rows for g in r["from"]}, key=lambda g: DB_ORDER.get(g, 9))
+    head = "".join(f"<th>{e(DB_LABEL.get(g, g))}</th>" for g in groups)
+    body = "".join(
+        f"<tr><td class=l><a href='#{e(r['id'])}'><code>{e(r['id'])}</code></a><br><span class=small>{e(r['statement'])}"
+        f"</span></td>" + "".join(f"<td>{e(r['from'].get(g, ''))}</td>" for g in groups)
+        + f"<td>{e(', '.join(r['docs']))}</td></tr>" for r in rows)
+    return (f"<h2 id=compat>Django async compatibility</h2><p>One row per thing a user applies to async code: the "
+            f"first Django minor from which it works as the claim says (<b>no</b>: not in the newest), per database, and the docs versions that state it.</p>"
+            f"<table class=plain><thead><tr><th class=l>item</th>{head}<th>docs say</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+def render_conformance_html(rows):
+    if not rows:
+        return ""
+    e = html.escape
+    differs = [r for r in rows if any(v != "conforms" for v in r["verdicts"].values())]
+    body = "".join(
+        f"<tr><td class=l><a href='#{e(r['id'])}'><code>{e(r['id'])}</code></a><br><span class=small>{e(r['statement'])}"
+        f"</span></td><td>{e(', '.join(r['said']))}</td><td>"
+        + "<br>".join(f"{e(DB_LABEL.get(g, g))}: {e(v)}" for g, v in r["verdicts"].items()) + "</td></tr>"
+        for r in differs + [r for r in rows if r not in differs])
+    return (f"<h2 id=conformance>Does each release do what its docs say?</h2><p>{len(rows)} statements of Django's "
+            f"documentation, judged on the releases whose docs make them; {len(differs)} differ somewhere.</p>"
+            f"<table class=plain><thead><tr><th class=l>statement</th><th>docs</th><th>verdict</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+def render_claimed_html(report):
+    e = html.escape
+    rows = report.get("claimed_vs_measured") or []
+    differ = [r for r in rows if not r["agrees"]]
+    parts = [f"<h2 id=claimed>Claimed versions vs what the runs found</h2><p>{len(rows)} tested claims name the "
+             f"releases they hold on; on {len(differ)} the runs disagree.</p>"]
+    sections = [(short, [r for r in differ if file in r["articles"]]) for file, short in article_names(report)]
+    sections.append(("Django documentation", [r for r in differ if not r["articles"]]))
+    for title, mine in sections:
+        if not mine:
+            continue
+        body = "".join(f"<tr><td class=l><a href='#{e(r['id'])}'><code>{e(r['id'])}</code></a></td><td>{e(r['claimed'])}"
+                       f"</td><td>" + "<br>".join(f"{e(DB_LABEL.get(g, g))}: {e(v)}" for g, v in r["runs"].items())
+                       + "</td></tr>" for r in mine)
+        parts.append(f"<h3>{e(title)}</h3><table class=plain><thead><tr><th class=l>claim</th><th>claims</th>"
+                     f"<th>runs</th></tr></thead><tbody>{body}</tbody></table>")
+    return "".join(parts)
+
+def render_facts_html(report):
+    e = html.escape
+    envs = [i["env"] for i in report["envs"]]
+    rows = [r for r in report["facts"] if r["values"]]
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><td class=l title='{e(r['test'])} / {e(r['key'])}'>{e(r['fact'])}</td>"
+        + "".join(f"<td>{e(str(r['values'].get(env, '')))}</td>" for env in envs) + "</tr>" for r in rows)
+    return (f"<h2 id=facts>Concurrency facts</h2><p>Measured in each env with injected latency. A ratio of about 1 "
+            f"means one after another; about 1/N means fully overlapped.</p><div class=scroll><table class=plain><thead><tr>"
+            f"<th class=l>fact</th>{''.join(f'<th>{e(env)}</th>' for env in envs)}</tr></thead><tbody>{body}</tbody></table></div>")
+
+def render_performance_html(perf):
+    if not perf:
+        return ""
+    e = html.escape
+    head = "".join(f"<th>{e(env)}</th>" for env in perf["envs"])
+    body = ""
+    for r in perf["rows"]:
+        cells = "".join(
+            f"<td>{e(str(v['median']))}<br><span class=small>{e(str(v['min']))}–{e(str(v['max']))}</span></td>"
+            if (v := r["values"].get(env)) else "<td></td>" for env in perf["envs"])
+        body += f"<tr><td class=l>{e(r['fact'])}</td>{cells}</tr>"
+    return (f"<h2 id=performance>Performance (benchmark)</h2><p><code>python -m djspec.bench</code>: {perf['repeat']} runs "
+            f"per env; median, and min–max below it.</p><div class=scroll><table class=plain><thead><tr><th class=l>fact</th>"
+            f"{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+def render_html(report):
+    return render(report, render_coverage_html(report["coverage"])
+                              + render_compatibility_html(report.get("compatibility"))
+                              + render_conformance_html(report.get("conformance"))
+                              + render_claimed_html(report), render_facts_html(report),
+                              render_performance_html(report.get("performance"))
+                              + mut.render_score_html(report.get("mutation_score")))

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from djspec import diff, report
+from djspec import diff, model, report
 from kit_tests.test_report import CLAIM_ID, result, write_results
 
 
@@ -84,10 +84,10 @@ def test_each_report_keeps_a_history_entry_and_shows_what_changed_since_the_prev
     results.mkdir()
     out = tmp_path / "report"
     write_results(results, result("dj52-sqlite", "5.2"))
-    monkeypatch.setattr(report, "now", lambda: "2026-01-01T00:00:00+00:00")
+    monkeypatch.setattr(model, "now", lambda: "2026-01-01T00:00:00+00:00")
     assert report.main(["--results", str(results), "--out", str(out)]) == 0
     write_results(results, result("dj52-sqlite", "5.2", outcome="failed"))
-    monkeypatch.setattr(report, "now", lambda: "2026-01-02T00:00:00+00:00")
+    monkeypatch.setattr(model, "now", lambda: "2026-01-02T00:00:00+00:00")
     assert report.main(["--results", str(results), "--out", str(out)]) == 1
     assert len(list((out / "history").glob("*.json"))) == 2
     since = json.loads((out / "report.json").read_text())["since_previous"]

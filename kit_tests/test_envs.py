@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from djspec import anydjango, envs, gates, report, run
+from djspec import anydjango, envs, gates, model, run
 
 ROOT = Path(__file__).resolve().parent.parent
 # the files that run, check or publish the matrix: none may list Django minors or env names
@@ -93,7 +93,7 @@ def test_the_added_release_reaches_the_run_the_report_and_ci(with_dj62):
     assert run.chosen_envs("dj62-pg", matrix) == ["dj62-pg"]
     # the report (and .ci/run, which reads the same list) expects a column for each env
     runs = [{"run_info": {"env": e.name}} for e in matrix if e.minor != "6.2"]
-    assert [env for env, _ in report.missing_envs(runs, [e.name for e in matrix])] == ["dj62-sqlite", "dj62-pg"]
+    assert [env for env, _ in model.missing_envs(runs, [e.name for e in matrix])] == ["dj62-sqlite", "dj62-pg"]
     assert "matrix.load()" in (ROOT / ".ci" / "run").read_text()
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from djspec import diff, registry, report
+from djspec import diff, model, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVS = ["dj52-sqlite", "dj61-sqlite"]
@@ -24,7 +24,7 @@ def tox(envs, results, workdir):
 
 
 def merged(results_dir):
-    return diff.snapshot(report.build(registry.load(), report.load_results(results_dir)))
+    return diff.snapshot(model.build(registry.load(), model.load_results(results_dir)))
 
 
 def test_results_of_separate_tox_runs_merge_into_the_report_of_one_run(tmp_path):

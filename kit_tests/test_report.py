@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from djspec import report, results
+from djspec import model, report, report_html, report_md, results
 from kit_tests.test_registry import GOOD_CLAIM
 
 CLAIM_ID = "soo.error-message"
@@ -118,7 +118,7 @@ def test_coverage_counts_tested_untestable_and_not_yet_tested_claims_per_article
     (claims_dir / "t.toml").write_text(COVERAGE_TOPIC)
     run = result("dj42-sqlite", "4.2")
     run["tests"][0]["confirms"] = ["t.tested"]
-    cov = report.build(registry.load(claims_dir), [run])["coverage"]
+    cov = model.build(registry.load(claims_dir), [run])["coverage"]
     row = {"claims": 2, "tested": 1, "untestable": 1, "not yet tested": 0}
     assert cov["by_article"] == [
         {"article": "000_x.txt", "short": "A0", "title": "An article", **row},
@@ -128,7 +128,7 @@ def test_coverage_counts_tested_untestable_and_not_yet_tested_claims_per_article
     assert cov["by_topic"] == [{"topic": "t", "title": "A topic", "complete": False,
                                 "claims": 3, "tested": 1, "untestable": 1, "not yet tested": 1}]
     assert cov["total"] == {"claims": 3, "tested": 1, "untestable": 1, "not yet tested": 1}
-    html = report.render_html(report.build(registry.load(claims_dir), [run]))
+    html = report_html.render_html(model.build(registry.load(claims_dir), [run]))
     assert "<h2 id=coverage>Coverage</h2>" in html
 
 
@@ -144,10 +144,10 @@ def test_report_shows_the_benchmark_as_its_performance_section(tmp_path):
     path.write_text(json.dumps({"repeat": 3, "envs": {"dj52-pg": {"tests": {
         "spec_tests/test_concurrency.py::test_gather_over_async_orm_calls_runs_the_queries_one_after_another":
             {"ratio": {"median": 1.01, "min": 1.0, "max": 1.05, "runs": 3}}}}}}))
-    perf = report.performance(path)
+    perf = model.performance(path)
     assert perf["rows"][0]["values"] == {"dj52-pg": {"median": 1.01, "min": 1.0, "max": 1.05, "runs": 3}}
-    assert "1.01 [1.0–1.05]" in "\n".join(report.render_performance_md(perf))
-    assert report.performance(tmp_path / "missing.json") is None
+    assert "1.01 [1.0–1.05]" in "\n".join(report_md.render_performance_md(perf))
+    assert model.performance(tmp_path / "missing.json") is None
 
 
 def database_free(result_, outcome):
@@ -177,12 +177,12 @@ def test_a_database_free_test_stands_for_every_database_of_its_django_version(re
     ([("3.0", "n/a"), ("6.1", "n/a")], "n/a"),
 ])
 def test_the_compatibility_table_shows_the_first_minor_from_which_an_item_works(cells, shown):
-    assert report.compat_cell(cells) == shown
+    assert model.compat_cell(cells) == shown
 
 
 def test_a_docs_source_is_counted_under_its_page_whatever_the_version():
-    assert report.docs_page("https://docs.djangoproject.com/en/4.2/topics/async/#queries-the-orm") == "topics/async"
-    assert report.docs_page("https://docs.djangoproject.com/en/stable/releases/5.0/") == "releases/5.0"
+    assert model.docs_page("https://docs.djangoproject.com/en/4.2/topics/async/#queries-the-orm") == "topics/async"
+    assert model.docs_page("https://docs.djangoproject.com/en/stable/releases/5.0/") == "releases/5.0"
 
 
 def test_a_docs_statement_is_judged_on_exactly_the_releases_whose_docs_make_it():
@@ -193,7 +193,7 @@ def test_a_docs_statement_is_judged_on_exactly_the_releases_whose_docs_make_it()
              "cells": {"dj41-sqlite": {"verdict": "holds"}, "dj42-sqlite": {"verdict": "refuted"},
                        "dj50-sqlite": {"verdict": "refuted"}}}
     envs = [{"env": f"dj{m.replace('.', '')}-sqlite", "django_minor": m, "db_group": "sqlite"} for m in ("4.1", "4.2", "5.0")]
-    rows = report.conformance({"claims": [claim], "envs": envs})
+    rows = model.conformance({"claims": [claim], "envs": envs})
     assert rows == [{"id": "t.x", "statement": "s", "said": ["4.1–4.2"], "verdicts": {"any": "differs on 4.2"}}]
 
 
@@ -202,7 +202,7 @@ def test_a_docs_statement_is_judged_on_exactly_the_releases_whose_docs_make_it()
     ("6.1 (docs)", ("6.1", "6.1")), ("< 3.0", None), (None, None),
 ])
 def test_the_releases_a_claim_names_are_read_from_its_versions(text, said):
-    assert report.claimed_range(text) == said
+    assert model.claimed_range(text) == said
 
 
 def test_a_claim_that_says_4_1_but_holds_from_4_2_is_listed_as_a_disagreement():
@@ -214,7 +214,7 @@ def test_a_claim_that_says_4_1_but_holds_from_4_2_is_listed_as_a_disagreement():
                 "tests": [{}], "database_free": False, "sources": [{"article": "000_x.txt"}],
                 "cells": {f"dj{m.replace('.', '')}-sqlite": {"verdict": v} for m, v in verdicts.items()}}
 
-    rows = report.claimed_vs_measured({"envs": envs, "claims": [claim("t.a", "api", "4.1+"), claim("t.b", "api", "4.2+"),
+    rows = model.claimed_vs_measured({"envs": envs, "claims": [claim("t.a", "api", "4.1+"), claim("t.b", "api", "4.2+"),
                                                                  claim("t.c", "version", "4.2+")]})
     assert [(r["id"], r["runs"]["sqlite"], r["agrees"]) for r in rows] == [
         ("t.a", "4.2", False), ("t.b", "4.2", True), ("t.c", "false on 4.0, 4.1", False)]
