@@ -24,9 +24,10 @@ from pathlib import Path
 from djspec import anydjango, envs
 
 ROOT = Path(__file__).resolve().parent.parent
-# tox's line for an env that finished: "dj31-pg: OK ✔ in 41.2 seconds" as it happens, and
-# "  dj31-pg: OK (41.20=setup[...]+cmd[...] seconds)" in its closing summary
-DONE = re.compile(r"^\s*(?P<env>[\w.-]+): (?P<status>OK|FAIL)\b.*?(?:in (?P<live>[\d.]+) seconds|\((?P<total>[\d.]+)=)")
+# tox's line for an env that finished: "dj31-pg: OK ✔ in 41.2 seconds" (or "in 1 minute 15.02
+# seconds") as it happens, and "  dj31-pg: OK (75.02=setup[...]+cmd[...] seconds)" in its summary
+DONE = re.compile(r"^\s*(?P<env>[\w.-]+): (?P<status>OK|FAIL)\b.*?"
+                  r"(?:in (?:(?P<minutes>\d+) minutes? )?(?P<live>[\d.]+) seconds|\((?P<total>[\d.]+)=)")
 ANY_DJANGO = ("djany-sqlite", "djany-pg")  # the Django that DJSPEC_DJANGO names (README, "Any Django")
 tox_command = envs.tox_command
 
@@ -44,6 +45,13 @@ def chosen_envs(requested, matrix):
     return names
 
 
+def elapsed(match):
+    """The seconds a DONE line reports."""
+    if match["total"]:
+        return float(match["total"])
+    return int(match["minutes"] or 0) * 60 + float(match["live"])
+
+
 def run_matrix(args, names, log, say):
     select = ["-e", ",".join(names)] if args.envs else ["-m", "spec"]
     total = len(names)
@@ -59,7 +67,7 @@ def run_matrix(args, names, log, say):
         finished.append(match["env"])
         if match["status"] == "FAIL":
             failed.append(match["env"])
-        seconds = float(match["live"] or match["total"])
+        seconds = elapsed(match)
         text = f"[{len(finished):>2}/{total}] {match['env']:<16} {match['status']:<5} {seconds:6.1f} s"
         if match["status"] == "FAIL" or not args.quiet:
             print(text, flush=True)
