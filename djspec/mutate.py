@@ -394,6 +394,21 @@ def stop_running_specs():
                 pass
 
 
+RUN_TIMEOUT = 900  # seconds: a spec run takes 1-3 minutes; one that hangs must not stall CI
+
+
+def _kill_group(proc):
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(10)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_spec(env, venv, pytest_args, result_path, log_path):
     """Run the env's command (``pytest --djspec-out=... spec_tests``) with the workspace's Python;
     return (result JSON or None, seconds)."""
@@ -407,7 +422,10 @@ def run_spec(env, venv, pytest_args, result_path, log_path):
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         _RUNNING.add(proc)
     try:
-        proc.wait()
+        proc.wait(RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:  # a hung run: stop it and count it as a run without a result
+        _kill_group(proc)
+        log_path.open("a").write(f"\ndjspec.mutate: stopped after {RUN_TIMEOUT} s without finishing\n")
     finally:
         with _LOCK:
             _RUNNING.discard(proc)

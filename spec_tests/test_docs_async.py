@@ -44,6 +44,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -1566,30 +1567,34 @@ def free_port():
 
 def runserver_get(path, env, timeout=60):
     """Start ``python -m django runserver`` (no reloader) on a free port with ``env``, GET
-    ``path`` once it answers, stop it; return (status, Server header, body)."""
+    ``path`` once it answers, stop it; return (status, Server header, body). The server's output
+    goes to a file (a pipe nobody reads fills up and blocks a server that logs every failed
+    request), and it is stopped before its output is read."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-                    return response.status, response.headers.get("Server", ""), response.read()
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("runserver did not answer:\n" + proc.stdout.read().decode()[-2000:])
-                time.sleep(0.2)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        proc.stdout.close()
+    with tempfile.TemporaryFile() as output:
+        proc = subprocess.Popen([sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                        return response.status, response.headers.get("Server", ""), response.read()
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+        output.seek(0)
+        raise AssertionError("runserver did not answer:\n" + output.read().decode(errors="replace")[-2000:])
 
 
 @pytest.mark.no_database
