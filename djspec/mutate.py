@@ -721,46 +721,47 @@ def render_score_md(block):
     return out + [""] + [f"- {error}" for error in block["errors"]] + ([""] if block["errors"] else [])
 
 
-def render_score_html(block):
-    """The index.html section "Spec strength (mutations)" (``id=mutations``)."""
-    import html
+def _cell(m):
+    """One env's outcome of one mutation, for the index.html table."""
+    if m is None or not m["applicable"]:
+        return {"state": "n/a", "reason": (m or {}).get("not_applicable") or "not in this run"}
+    if m.get("caught"):
+        return {"state": "caught", "claims": list(m["drifted_claims"])}
+    return {"state": "not caught", "note": m.get("error") or m.get("known_gap") or ""}
 
-    e = html.escape
-    head = "<h2 id=mutations>Spec strength (mutations)</h2>"
-    if not block or not block["envs"]:
-        return (head + "<p>No mutation run yet: <code>python -m djspec.mutate dj52-pg</code> (README, "
-                "“Spec strength: mutations”).</p>")
+
+def score_view(block):
+    """What index.html's section "Spec strength (mutations)" (``id=mutations``) shows, as plain
+    data for the ``mutations`` macro of templates/sections.html.j2. ``block`` is the report's
+    ``mutation_score`` (see load_scores). None when there is no block; else::
+
+        {"envs": [{"env", "django"}],                      # one column each
+         "topics": [{"topic", "scores": ["3/4", ...]}],    # caught/tried per env ("–": none tried)
+         "total": ["38/38", ...],                          # all topics, per env
+         "mutations": [{"name", "description", "file", "topic", "cells": [cell per env]}],
+         "errors": [text]}                                 # mutation files that could not be read
+
+    in catalogue order, a cell being {"state": "n/a", "reason"}, {"state": "caught", "claims":
+    [drifted claim ids]} or {"state": "not caught", "note": the error or known gap}.
+    """
+    if not block:
+        return None
     envs = block["envs"]
     topics, names = _rows(block)
-    env_heads = "".join(f"<th>{e(x['env'])}<br><span class=small>Django {e(str(x['django']))}</span></th>" for x in envs)
-    topic_rows = "".join(
-        f"<tr><td class=l>{e(t)}</td>" + "".join(
-            f"<td>{_score_text(x['by_topic'].get(t, {}).get('caught', 0), x['by_topic'].get(t, {}).get('tried', 0))}</td>"
-            for x in envs) + "</tr>" for t in topics)
-    topic_rows += "<tr><td class=l><b>all</b></td>" + "".join(
-        f"<td><b>{_score_text(x['caught'], x['tried'])}</b></td>" for x in envs) + "</tr>"
-
-    def cell(m):
-        if m is None or not m["applicable"]:
-            return f"<td class=small title='{e((m or {}).get('not_applicable', 'not in this run'))}'>n/a</td>"
-        if m.get("caught"):
-            return "<td class=l>" + ", ".join(f"<a href='#{e(c)}'>{e(c)}</a>" for c in m["drifted_claims"]) + "</td>"
-        return f"<td class=l><b>NOT CAUGHT</b><br><span class=small>{e(m.get('error') or m.get('known_gap') or '')}</span></td>"
-
-    mutation_rows = ""
+    mutations = []
     for name in names:
         first = next(m for x in envs if (m := _mutation(x, name)))
-        mutation_rows += (f"<tr><td class=l><b>{e(name)}</b><br><span class=small>{e(first['description'])} "
-                          f"({e(first['file'])})</span></td><td class=l>{e(first['topic'])}</td>"
-                          + "".join(cell(_mutation(x, name)) for x in envs) + "</tr>")
-    errors = "".join(f"<li>{e(error)}</li>" for error in block["errors"])
-    return (f"{head}<p><code>python -m djspec.mutate ENV</code> applies one plausible Django behaviour change at a "
-            f"time (a removed async method, a reworded message, a handler that adapts to the other mode, ...) to a "
-            f"copy of the env and runs the spec. A mutation is <b>caught</b> when a claim drifts; the cells name "
-            f"those claims. Caught/tried per topic:</p><table class=plain><thead><tr><th class=l>topic</th>{env_heads}"
-            f"</tr></thead><tbody>{topic_rows}</tbody></table><div class=scroll><table class=plain><thead><tr>"
-            f"<th class=l>mutation</th><th class=l>topic</th>{env_heads}</tr></thead><tbody>{mutation_rows}</tbody>"
-            f"</table></div>" + (f"<ul>{errors}</ul>" if errors else ""))
+        mutations.append({**{k: first.get(k, "") for k in ("name", "description", "file", "topic")},
+                          "cells": [_cell(_mutation(x, name)) for x in envs]})
+    return {
+        "envs": [{"env": x["env"], "django": x["django"]} for x in envs],
+        "topics": [{"topic": t, "scores": [_score_text(x["by_topic"].get(t, {}).get("caught", 0),
+                                                       x["by_topic"].get(t, {}).get("tried", 0)) for x in envs]}
+                   for t in topics],
+        "total": [_score_text(x["caught"], x["tried"]) for x in envs],
+        "mutations": mutations,
+        "errors": list(block["errors"]),
+    }
 
 
 # ---------------------------------------------------------------------------- command line

@@ -4,7 +4,7 @@
 
 Runs ``tox p -m spec`` (or the envs named with -e), printing one line per env as it finishes
 (``[ 3/25] dj31-pg      OK    41.2 s``), then ``tox -e report`` and, when a Chromium is
-installed, ``tox -e browser`` (a screenshot next to the report). It ends with a summary that
+installed, ``tox -e browser`` (screenshots at 1400 and 390 px next to the report). It ends with a summary that
 names the report and says which of its columns this run produced. ``--quiet`` (for CI) prints
 only failures and the summary. The full tox output goes to .tox/djspec-run.log. The env list is
 tox.ini's (``python -m djspec.envs``): a name that is not in it stops the run before anything

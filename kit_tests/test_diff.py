@@ -93,7 +93,7 @@ def test_each_report_keeps_a_history_entry_and_shows_what_changed_since_the_prev
     since = json.loads((out / "report.json").read_text())["since_previous"]
     assert since["previous"] == "2026-01-01T00:00:00+00:00"
     assert [v["claim"] for v in since["columns"][0]["verdicts"]] == [CLAIM_ID]
-    assert f"href='#{CLAIM_ID}'>{CLAIM_ID}</a> on dj52-sqlite" in (out / "index.html").read_text()
+    assert f'href="#claim/{CLAIM_ID}">{CLAIM_ID}</a> on dj52-sqlite' in (out / "index.html").read_text()
     assert diff.main([str(out / "history" / "2026-01-01T000000Z.json"), str(out)]) == 1
 
 

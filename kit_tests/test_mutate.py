@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from djspec import report_html
 from djspec import mutate
 from kit_tests.conftest import ROOT
 
@@ -130,6 +131,6 @@ def test_the_report_shows_the_mutation_score(tmp_path):
     assert block["envs"][0]["by_topic"] == {"api": {"tried": 1, "caught": 0}, "soo": {"tried": 1, "caught": 1}}
     md = "\n".join(mutate.render_score_md(block))
     assert "## Spec strength (mutations)" in md and "caught: soo.error-message" in md and "**NOT CAUGHT**" in md
-    html = mutate.render_score_html(block)
-    assert "id=mutations" in html and "<a href='#soo.error-message'>" in html
+    html = str(report_html.environment().get_template("sections.html.j2").module.mutations(mutate.score_view(block)))
+    assert 'id="mutations"' in html and '<a href="#claim/soo.error-message">' in html
     assert mutate.load_scores(tmp_path / "none") is None
