@@ -123,7 +123,7 @@ VOLATILE = [
     ("local port", re.compile(r"(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+"), "<host:port>"),
 ]
 NUMBER = re.compile(r"[-+]?(?:inf|\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
-MEASUREMENT = re.compile(r"(_s|_ms|\((m?s|µs|x[^)]*)\)|seconds|per_second|elapsed|duration|latency|pause)$", re.I)
+MEASUREMENT = re.compile(r"(_s|_ms|\((m?s|µs|x[^)]*)\)|seconds|per_second|elapsed|duration|latency|pause|ratio|_over_sync)$", re.I)
 TOLERANCE = 0.25
 
 

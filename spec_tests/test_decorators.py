@@ -198,7 +198,8 @@ def check_gzip_page():
     response = serve("GET", "gzip_page/", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip" and response.text == views.BODY
     assert int(response.headers["Content-Length"]) < len(views.BODY)
-    return {"Content-Encoding": "gzip", "bytes": f"{response.headers['Content-Length']} of {len(views.BODY)}"}
+    # not the compressed length: from 4.2 Django pads gzip output with random bytes (BREACH mitigation)
+    return {"Content-Encoding": "gzip", "decompressed": f"the {len(views.BODY)}-byte page"}
 
 
 def _check_methods(name, allowed, refused):
