@@ -17,7 +17,8 @@ CHARTS = [
 ]
 
 # The parts of an env's time the bar chart "Time per env" can show, with their colours.
-SEGMENT_COLOR = {"pytest session": "#607d8b"}
+SEGMENT_COLOR = {"start-up": "#9e9e9e", "database": "#2e7d32", "collection": "#ffb300", "test database": "#66bb6a",
+                 "servers": "#8e24aa", "tests": "#1565c0", "other": "#cfd8dc", "pytest session": "#607d8b"}
 
 Y_TICKS = (0, 0.25, 0.5, 0.75, 1.0)
 
@@ -111,8 +112,20 @@ def bar_chart(title, bars, unit="s", width=560):
 
 
 def env_segments(info):
-    """The parts of one env's time: today only the whole pytest session (``duration_s``)."""
-    return [("pytest session", info.get("duration_s") or 0, SEGMENT_COLOR["pytest session"])]
+    """The parts of one env's time, from the plugin's ``run_info["timing"]``: interpreter start-up,
+    database provisioning (a throw-away cluster, a DSN check), collection, the test database
+    (creation and migrations), the servers and other session fixtures, the tests themselves, and
+    the rest (hooks, teardown). A result without timing shows the whole pytest session."""
+    t = info.get("timing")
+    if not t:
+        return [("pytest session", info.get("duration_s") or 0, SEGMENT_COLOR["pytest session"])]
+    fixtures = dict(t.get("session fixtures") or {})
+    parts = [("start-up", t.get("start-up") or 0), ("database", t.get("database") or 0),
+             ("collection", t.get("collection") or 0), ("test database", fixtures.pop("django_db_setup", 0)),
+             ("servers", sum(fixtures.values())), ("tests", t.get("tests") or 0)]
+    known = sum(v for _, v in parts) - (t.get("start-up") or 0)
+    parts.append(("other", max(0.0, (info.get("duration_s") or 0) - known)))
+    return [(name, round(v, 2), SEGMENT_COLOR[name]) for name, v in parts]
 
 
 def charts(report):

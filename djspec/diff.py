@@ -119,7 +119,7 @@ def pairs(old, new, explicit=()):
 VOLATILE = [
     ("memory address", re.compile(r"0x[0-9a-fA-F]{4,}"), "<address>"),  # before ids: its digits are no id
     ("thread or object id", re.compile(r"(?<![\d.])\d{7,}(?![\d.])"), "<id>"),
-    ("temp path", re.compile(r"(?:/tmp|/var/tmp|/private/var)/[^\s'\",;)\]]+"), "<temp path>"),
+    ("temp path", re.compile(r"(?:/tmp|/var/tmp|/private/var|/dev/shm)/[^\s'\",;)\]]+"), "<temp path>"),
     ("local port", re.compile(r"(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+"), "<host:port>"),
 ]
 NUMBER = re.compile(r"[-+]?(?:inf|\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")

@@ -41,6 +41,7 @@ REGISTRY = pytest.StashKey[reg.Registry]()
 DATABASE = pytest.StashKey[dbsetup.Provisioned]()  # the env's database and a child's way to it
 RECORDS = pytest.StashKey[Dict[str, results.TestRecord]]()  # nodeid -> record, spec tests only
 STARTED = pytest.StashKey[float]()
+TIMING = pytest.StashKey[dict]()  # where this env's wall time went (run_info["timing"])
 VERDICTS = pytest.StashKey[dict]()
 NOT_RUN = pytest.StashKey[bool]()  # the env's result file already says why it did not run
 DRIVERS = gates.DRIVERS
@@ -68,6 +69,7 @@ def pytest_configure(config):
         config.addinivalue_line("markers", line)
     config.stash[RECORDS] = {}
     config.stash[STARTED] = time.time()
+    config.stash[TIMING] = {"start-up": _process_age(), "session fixtures": {}}
     config.stash[DATABASE] = dbsetup.Provisioned({"choice": os.environ.get("DJSPEC_DB", "sqlite"), "vendor": None})
     out = config.getoption("djspec_out")
     if out:
@@ -78,7 +80,9 @@ def pytest_configure(config):
         except reg.RegistryError as exc:
             raise pytest.UsageError(f"claim registry: {exc}") from None
         try:
+            began = time.time()
             config.stash[DATABASE] = dbsetup.provision(config.add_cleanup)
+            config.stash[TIMING]["database"] = round(time.time() - began, 3)
         except dbsel.DatabaseChoiceError as exc:
             raise pytest.UsageError(f"{_env_name()}: {exc}") from None
     except pytest.UsageError as exc:
@@ -232,6 +236,56 @@ def observe(request):
     return _observe
 
 
+# ---------------------------------------------------------------- timing: where the env's time goes
+
+
+def _process_age():
+    """Seconds since this Python process started (interpreter, imports, plugins: the start-up
+    before pytest_configure); None where /proc is not there."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return round(uptime - ticks / os.sysconf("SC_CLK_TCK"), 3)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def pytest_collection_finish(session):
+    timing = session.config.stash[TIMING]
+    timing["collection"] = round(time.time() - session.config.stash[STARTED] - (timing.get("database") or 0), 3)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Session-scoped fixtures (the test database, the real servers) are set up once, inside the
+    first test that needs them: their time is counted apart from the tests'."""
+    began = time.time()
+    yield
+    if fixturedef.scope == "session" and TIMING in request.config.stash:
+        spent = request.config.stash[TIMING]["session fixtures"]
+        spent[fixturedef.argname] = round(spent.get(fixturedef.argname, 0) + time.time() - began, 3)
+
+
+def timing(config, records):
+    """run_info["timing"]: start-up, database, collection, session fixtures (test database and
+    servers), the tests per module (less those fixtures), and the CPU the pytest process and its
+    children used."""
+    out = dict(config.stash[TIMING])
+    fixtures = out["session fixtures"] = {k: v for k, v in out["session fixtures"].items() if v >= 0.01}
+    modules = {}
+    for record in records:
+        modules[record.file] = modules.get(record.file, 0) + record.duration
+    out["tests"] = round(max(0.0, sum(modules.values()) - sum(fixtures.values())), 3)
+    out["modules"] = {f: round(d, 3) for f, d in sorted(modules.items(), key=lambda kv: -kv[1])}
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return out
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu"] = {"pytest": round(me.ru_utime + me.ru_stime, 2), "children": round(children.ru_utime + children.ru_stime, 2)}
+    return out
+
+
 # ---------------------------------------------------------------- outcomes, drift, results
 
 
@@ -341,6 +395,7 @@ def run_info(config):
         "platform": platform.platform(),
         "started": datetime.datetime.fromtimestamp(config.stash[STARTED], datetime.timezone.utc).isoformat(),
         "duration_s": round(time.time() - config.stash[STARTED], 2),
+        "timing": timing(config, config.stash[RECORDS].values()) if TIMING in config.stash else None,
         "argv": [a for a in sys.argv[1:] if "DSN" not in a],
     }
 

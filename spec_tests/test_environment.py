@@ -70,3 +70,29 @@ def test_sqlite_env_runs_on_a_file_database_as_deployments_do(observe):
     observe(database_file=os.path.basename(name))
     assert not connection.is_in_memory_db()
     assert os.path.isfile(name)
+
+
+def _post_migrate_rows():
+    """The rows post_migrate makes, by natural key (PostgreSQL's ids move on after a flush)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sites.models import Site
+
+    return (sorted(ContentType.objects.values_list("app_label", "model")),
+            sorted(Permission.objects.values_list("content_type__app_label", "content_type__model", "codename", "name")),
+            sorted(Site.objects.values_list("id", "domain", "name")))
+
+
+@pytest.mark.harness
+def test_between_tests_the_database_gets_back_the_rows_djangos_own_flush_gives_it(transactional_db, observe):
+    """djspec/flush.py writes the kept post_migrate rows back instead of emitting the signal after
+    each flush: the next test must start from exactly what Django's own flush leaves."""
+    from django.core.management import call_command
+    from django.core.management.sql import emit_post_migrate_signal
+
+    call_command("flush", interactive=False, verbosity=0)  # the kit's flush (Django's own, the first time)
+    kit = _post_migrate_rows()
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # Django's own way
+    assert _post_migrate_rows() == kit
+    observe(content_types=len(kit[0]), permissions=len(kit[1]), sites=len(kit[2]))
