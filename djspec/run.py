@@ -14,6 +14,8 @@ bad input.
 import argparse
 import datetime
 import json
+import math
+import os
 import re
 import shutil
 import subprocess
@@ -52,8 +54,35 @@ def elapsed(match):
     return int(match["minutes"] or 0) * 60 + float(match["live"])
 
 
+# Measured (python -m djspec.bench --matrix): alone, an env keeps one core busy about 60 % of its
+# wall time (the rest is injected latency and servers answering), so cores / 0.6 envs at a time
+# keep every core busy: 4 on two cores, 14 on eight.
+BUSY_SHARE = 0.6
+
+
+def default_parallel():
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 2
+    return max(2, math.ceil(cores / BUSY_SHARE))
+
+
+def longest_first(names, results_dir):
+    """The envs in the order to start them: the longest of the previous run first (so the run does
+    not end waiting on one long env), envs never run before them (their length is unknown),
+    SQLite before PostgreSQL on a tie (database-free tests make SQLite envs the longer ones)."""
+    def last_duration(name):
+        try:
+            return json.loads((results_dir / f"{name}.json").read_text())["run_info"]["duration_s"] or 0
+        except (OSError, ValueError, KeyError, TypeError):
+            return float("inf")
+
+    return sorted(names, key=lambda n: (-last_duration(n), "-sqlite" not in n))
+
+
 def run_matrix(args, names, log, say):
-    select = ["-e", ",".join(names)] if args.envs else ["-m", "spec"]
+    select = ["-e", ",".join(names if args.envs else ["clean"] + longest_first(names, ROOT / "results"))]
     total = len(names)
     command = tox_command() + ["p", "-p", str(args.parallel), "--parallel-no-spinner"] + select
     say(f"running {total} envs, {args.parallel} at a time: {' '.join(command[1:])}")
@@ -77,7 +106,8 @@ def run_matrix(args, names, log, say):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m djspec.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="print only failures and the final summary (CI)")
-    parser.add_argument("--parallel", "-p", type=int, default=4, help="envs at a time (default 4)")
+    parser.add_argument("--parallel", "-p", type=int, default=default_parallel(),
+                        help=f"envs at a time (default: CPU cores / {BUSY_SHARE}, at least 2; here {default_parallel()})")
     parser.add_argument("-e", dest="envs", help="comma-separated envs instead of the whole `spec` label")
     args = parser.parse_args(argv)
     if args.parallel < 1:

@@ -1,4 +1,7 @@
-"""The main job's progress lines: each env is reported when tox says it finished."""
+"""The main job: progress lines as tox reports each env finished, the order envs start in, and how
+many run at a time."""
+import json
+
 import pytest
 
 from djspec import run
@@ -13,3 +16,17 @@ from djspec import run
 def test_tox_s_finished_lines_give_the_env_its_status_and_time(line, env, status, seconds):
     match = run.DONE.match(line.strip())
     assert (match["env"], match["status"], run.elapsed(match)) == (env, status, pytest.approx(seconds))
+
+
+def test_the_longest_envs_of_the_previous_run_start_first(tmp_path):
+    for name, seconds in (("dj30-pg", 18.6), ("dj52-sqlite", 59.0), ("dj52-pg", 50.4)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"run_info": {"duration_s": seconds}}))
+    order = run.longest_first(["dj30-pg", "dj52-pg", "dj52-sqlite", "dj62-pg", "dj62-sqlite"], tmp_path)
+    assert order == ["dj62-sqlite", "dj62-pg", "dj52-sqlite", "dj52-pg", "dj30-pg"]  # never run: first
+
+
+def test_the_default_parallelism_keeps_every_core_busy(monkeypatch):
+    monkeypatch.setattr(run.os, "sched_getaffinity", lambda pid: set(range(2)))
+    assert run.default_parallel() == 4
+    monkeypatch.setattr(run.os, "sched_getaffinity", lambda pid: set(range(8)))
+    assert run.default_parallel() == 14
