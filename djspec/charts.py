@@ -87,7 +87,7 @@ def bar_chart(title, bars, unit="s", width=560):
     """
     if not bars:
         return None
-    row, pad_l, top, legend_step = 16, 120, 24, 150
+    row, pad_l, top, legend_step = 16, 120, 24, 110
     totals = [sum(v or 0 for _, v, _ in segments) for _, segments in bars]
     most = max(totals) or 1
     scale = (width - pad_l - 60) / most
@@ -103,10 +103,13 @@ def bar_chart(title, bars, unit="s", width=560):
         rows.append({"label": label, "y": y, "label_y": y + 11, "bar_height": row - 4, "segments": placed,
                      "total": total, "total_text": f"{total:g} {unit}", "total_x": _r(x + 4)})
     legend_y = top + row * len(bars) + 6
+    per_row = max(1, (width - pad_l) // legend_step)  # the legend wraps under the bars
+    legend_rows = -(-len(legend) // per_row)
     return {
-        "kind": "bar", "title": title, "unit": unit, "width": width, "height": legend_y + 12 + 10, "left": pad_l,
-        "bars": rows,
-        "legend": [{"label": seg_label, "colour": colour, "x": pad_l + n * legend_step, "y": legend_y}
+        "kind": "bar", "title": title, "unit": unit, "width": width, "height": legend_y + 16 * legend_rows + 10,
+        "left": pad_l, "bars": rows,
+        "legend": [{"label": seg_label, "colour": colour, "x": pad_l + (n % per_row) * legend_step,
+                    "y": legend_y + 16 * (n // per_row)}
                    for n, (seg_label, colour) in enumerate(legend.items())],
     }
 
