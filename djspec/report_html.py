@@ -217,6 +217,7 @@ def environment():
     env = jinja2.Environment(loader=jinja2.PackageLoader("djspec", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(db_label=lambda g: DB_LABEL.get(g, g), css_class=css_class, db_text=db_text)
+    env.globals["DB_ORDER"] = sorted(DB_ORDER, key=DB_ORDER.get)  # the databases, in column order
     return env
 
 
