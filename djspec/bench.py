@@ -92,6 +92,7 @@ def matrix_run(envs, parallel):
         row["cpu"] = (info.get("timing") or {}).get("cpu")
         modules = (info.get("timing") or {}).get("modules") or {}
         row["slowest modules"] = dict(sorted(modules.items(), key=lambda kv: -kv[1])[:3])
+        row["costliest modules (cpu)"] = dict(list(((info.get("timing") or {}).get("module cpu") or {}).items())[:3])
         rows[info["env"]] = row
     return {"exit": proc.returncode, "wall": round(wall, 1), "matrix": matrix_s, "cpu": round(cpu, 1),
             "cores busy": round(cpu / wall, 2) if wall else None, "envs": rows}

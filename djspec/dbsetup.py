@@ -16,6 +16,7 @@ from typing import Callable, Dict
 
 from djspec import db as dbsel
 from djspec import pgcluster
+from djspec.process import RAM, scratch_dir
 
 
 @dataclass
@@ -38,15 +39,14 @@ def sqlite_file(add_cleanup) -> Provisioned:
     for no disk sync, which made thousands of flush commits cost seconds per env)."""
     from django.conf import settings
 
-    ram = "/dev/shm"
-    tmp = tempfile.mkdtemp(prefix="djspec-sqlite-", dir=ram if os.path.isdir(ram) and os.access(ram, os.W_OK) else None)
+    tmp = tempfile.mkdtemp(prefix="djspec-sqlite-", dir=scratch_dir())
     add_cleanup(lambda: shutil.rmtree(tmp, ignore_errors=True))
     target = settings.DATABASES["default"]
     target["NAME"] = os.path.join(tmp, "djspec.sqlite3")
     target.setdefault("TEST", {})["NAME"] = os.path.join(tmp, "djspec_test.sqlite3")  # keep Django's TEST defaults
     return Provisioned({"choice": "sqlite", "vendor": "sqlite", "server_version": sqlite3.sqlite_version,
                         "driver": "sqlite3", "driver_version": sqlite3.sqlite_version,
-                        "source": f"file database in a temp dir{' on tmpfs' if tmp.startswith(ram) else ''} "
+                        "source": f"file database in a temp dir{' on tmpfs' if tmp.startswith(RAM) else ''} "
                                   "(djspec_test.sqlite3, removed afterwards)"})
 
 

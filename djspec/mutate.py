@@ -73,6 +73,11 @@ class Mutation:
     gap: str = ""  # a known gap: what a spec test would have to check to catch it
 
 
+# Where a change is seen only by database-free tests (@pytest.mark.no_database: the middleware
+# flags, the views' streaming and decorators, Channels), which run in the SQLite env of each Django
+NO_DATABASE = ("sqlite",)
+
+
 def _removed(name, signature):
     """The patch that renames ``signature``'s method away: ``obj.name`` no longer exists."""
     return signature, signature.replace(f"def {name}(", f"def _mutation_removed_{name}(", 1)
@@ -162,15 +167,18 @@ CATALOGUE = [
     Mutation("adapter-leaves-sync-handlers-sync", "middleware",
              "BaseHandler.adapt_method_mode no longer moves a sync handler off the loop (sync_to_async) in async mode",
              "core/handlers/base.py", "                return sync_to_async(method, thread_sensitive=True)",
-             "                return method"),
+             "                return method",
+             databases=NO_DATABASE),
     Mutation("async-only-middleware-marked-sync", "middleware",
              "@async_only_middleware marks the factory sync-capable only (the flags swapped)",
              "utils/decorators.py", "    func.sync_capable = False\n    func.async_capable = True",
-             "    func.sync_capable = True\n    func.async_capable = False"),
+             "    func.sync_capable = True\n    func.async_capable = False",
+             databases=NO_DATABASE),
     Mutation("sync-and-async-middleware-not-async-capable", "middleware",
              "@sync_and_async_middleware no longer marks the factory async-capable",
              "utils/decorators.py", "    func.sync_capable = True\n    func.async_capable = True",
-             "    func.sync_capable = True\n    func.async_capable = False"),
+             "    func.sync_capable = True\n    func.async_capable = False",
+             databases=NO_DATABASE),
     # ------------------------------------------------------------------ concurrency: threads
     Mutation("asgi-requests-share-one-thread", "concurrency",
              "ASGIHandler drops the per-request ThreadSensitiveContext: all requests share one sync thread again (3.x)",
@@ -187,15 +195,18 @@ CATALOGUE = [
     Mutation("csrf-exempt-drops-coroutine-detection", "views",
              "@csrf_exempt wraps an async view in a plain def again (the pre-5.0 behaviour)",
              "views/decorators/csrf.py", "    if iscoroutinefunction(view_func):\n\n        async def _view_wrapper",
-             "    if False:\n\n        async def _view_wrapper"),
+             "    if False:\n\n        async def _view_wrapper",
+             databases=NO_DATABASE),
     Mutation("streaming-response-refuses-async-iterators", "views",
              "StreamingHttpResponse no longer accepts an async iterator (TypeError, as before 4.2)",
              "http/response.py", "            self._iterator = aiter(value)\n            self.is_async = True",
-             "            raise"),
+             "            raise",
+             databases=NO_DATABASE),
     Mutation("streaming-wsgi-warning-reworded", "views",
              "the warning for an async iterator served under WSGI is reworded",
              "http/response.py", '"StreamingHttpResponse must consume asynchronous iterators in order to "',
-             '"StreamingHttpResponse is consuming an asynchronous iterator in order to "'),
+             '"StreamingHttpResponse is consuming an asynchronous iterator in order to "',
+             databases=NO_DATABASE),
     Mutation("no-response-message-reworded", "views", "a view returning None gets a new error message",
              "core/handlers/base.py", "\"%s didn't return an HttpResponse object. It returned None \"",
              "\"%s returned None instead of an HttpResponse object. \""),
@@ -234,13 +245,14 @@ CATALOGUE = [
              "get_asgi_application() returns a plain async function wrapping the handler, not an ASGIHandler",
              "core/asgi.py", "    return ASGIHandler()",
              "    handler = ASGIHandler()\n\n    async def application(scope, receive, send):\n"
-             "        return await handler(scope, receive, send)\n\n    return application"),
+             "        return await handler(scope, receive, send)\n\n    return application",
+             databases=NO_DATABASE),
     # ------------------------------------------------------------------ channels
     Mutation("asgi-handler-websocket-message-reworded", "channels",
              "Django's ASGI handler refuses a WebSocket with a reworded error",
              "core/handlers/asgi.py", '"Django can only handle ASGI/HTTP connections, not %s."',
              '"Django serves only HTTP, not %s connections."',
-             databases=("sqlite",)),  # the Channels tests touch no database: SQLite envs only
+             databases=NO_DATABASE),
 ]
 
 BY_NAME = {m.name: m for m in CATALOGUE}

@@ -1,6 +1,6 @@
 """A throw-away PostgreSQL cluster for one test session.
 
-``initdb`` into a fresh temp dir, ``postgres`` listening on a unix socket in that dir only (no TCP
+``initdb`` into a fresh temp dir (on /dev/shm where there is one), ``postgres`` listening on a unix socket in that dir only (no TCP
 port, so envs running in parallel cannot collide), durability switched off. ``initdb`` and
 ``postgres`` refuse to run as root, so as root the cluster runs as an unprivileged OS user.
 
@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from djspec.process import alive, escalate
+from djspec.process import alive, escalate, scratch_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORT = 5432  # only names the socket file inside our private socket dir
@@ -110,7 +110,7 @@ class Cluster:
 
     def start(self, timeout=30):
         self.run_as = _unprivileged_user()
-        self.base = tempfile.mkdtemp(prefix="djspec-pg-")
+        self.base = tempfile.mkdtemp(prefix="djspec-pg-", dir=scratch_dir())  # on tmpfs where there is one
         self.log_path = os.path.join(self.base, "server.log")
         if self.run_as:
             os.chown(self.base, self.run_as[0], self.run_as[1])

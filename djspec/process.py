@@ -1,7 +1,17 @@
 """Stopping processes for good: the shared part of the PostgreSQL cluster's and the real servers'
-clean-up (and of the kit tests that check it). Standard library only: the watchdogs import it."""
+clean-up (and of the kit tests that check it), and where their throw-away files go. Standard
+library only: the watchdogs import it."""
 import os
 import time
+
+RAM = "/dev/shm"
+
+
+def scratch_dir():
+    """Where a throw-away database goes: /dev/shm where there is one (tmpfs: the same files, locks
+    and semantics, but creating, syncing and deleting them costs no disk I/O), else the system's
+    temp dir (``None`` for ``tempfile``)."""
+    return RAM if os.path.isdir(RAM) and os.access(RAM, os.W_OK) else None
 
 
 def wait_until(predicate, timeout, interval=0.05):

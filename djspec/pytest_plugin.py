@@ -9,7 +9,8 @@ Markers (see spec_tests/ for use):
   (``sqlite3``, ``psycopg2`` or ``psycopg``).
 * ``@pytest.mark.no_database``      the test touches no database (a real server, an HTTP fan-out,
   Channels' in-memory layer): it runs once per Django version, in the SQLite env, and its outcome
-  stands for every database column of that version (the report carries it over).
+  stands for every database column of that version (the report carries it over). An SQL
+  statement or a new connection during its call fails it: the marker is checked on every run.
 * ``@pytest.mark.claims(confirms=[...], refutes=[...], measures=[...])``   the claim ids the test
   bears on: a pass *confirms* or *refutes* each; *measures* records the claim's quantity without a
   verdict (a timing no bound can settle on a shared machine). Every spec test links a claim.
@@ -19,7 +20,9 @@ The ``observe`` fixture records what the test saw (an exception text, a thread, 
 report cell. ``--djspec-out FILE`` writes the env's results; the terminal summary ends with the
 env's verdict counts, drift first.
 """
+import contextlib
 import datetime
+import gc
 import json
 import os
 import platform
@@ -42,6 +45,7 @@ DATABASE = pytest.StashKey[dbsetup.Provisioned]()  # the env's database and a ch
 RECORDS = pytest.StashKey[Dict[str, results.TestRecord]]()  # nodeid -> record, spec tests only
 STARTED = pytest.StashKey[float]()
 TIMING = pytest.StashKey[dict]()  # where this env's wall time went (run_info["timing"])
+TEST_CPU = pytest.StashKey[dict]()  # nodeid -> CPU seconds of this process during the test
 VERDICTS = pytest.StashKey[dict]()
 NOT_RUN = pytest.StashKey[bool]()  # the env's result file already says why it did not run
 DRIVERS = gates.DRIVERS
@@ -253,6 +257,11 @@ def _process_age():
 def pytest_collection_finish(session):
     timing = session.config.stash[TIMING]
     timing["collection"] = round(time.time() - session.config.stash[STARTED] - (timing.get("database") or 0), 3)
+    # Everything alive now (Django, the test modules, pytest's items) lives to the end of the
+    # session: move it out of the collector's reach, so that each full collection (the tests call
+    # gc.collect() to reclaim connections and coroutines they made) scans only what the tests made.
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -266,6 +275,65 @@ def pytest_fixture_setup(fixturedef, request):
         spent[fixturedef.argname] = round(spent.get(fixturedef.argname, 0) + time.time() - began, 3)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A ``no_database`` test stands for every database column, so it must not touch one: any SQL
+    statement or new connection during its call, on any thread of this process, fails it and
+    names the statement (the marker is wrong there, on that Django)."""
+    record = item.config.stash[RECORDS].get(item.nodeid)
+    if record is None or not record.no_database:
+        yield
+        return
+    with _database_touches() as touches:
+        outcome = yield
+    if touches and outcome.excinfo is None:
+        outcome.force_exception(pytest.fail.Exception(
+            f"djspec: this test is marked no_database (its outcome stands for every database) but it "
+            f"touched the database on Django {_django_minor()}: {touches[0]}"
+            + (f" and {len(touches) - 1} more" if len(touches) > 1 else "")
+            + ". Remove the marker so that it runs on each database.", pytrace=False))
+
+
+@contextlib.contextmanager
+def _database_touches():
+    """The SQL statements run and connections opened meanwhile, by any thread of this process."""
+    from django.db.backends import utils
+    from django.db.backends.signals import connection_created
+
+    touches = []
+    execute, executemany = utils.CursorWrapper._execute, utils.CursorWrapper._executemany
+
+    def _execute(self, sql, *args):
+        touches.append(f"SQL {str(sql)[:80]!r}")
+        return execute(self, sql, *args)
+
+    def _executemany(self, sql, *args):
+        touches.append(f"SQL {str(sql)[:80]!r}")
+        return executemany(self, sql, *args)
+
+    def created(sender, connection, **kwargs):
+        touches.append(f"a new {connection.vendor} connection")
+
+    utils.CursorWrapper._execute, utils.CursorWrapper._executemany = _execute, _executemany
+    connection_created.connect(created, weak=False)
+    try:
+        yield touches
+    finally:
+        utils.CursorWrapper._execute, utils.CursorWrapper._executemany = execute, executemany
+        connection_created.disconnect(created)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """The CPU this process (all its threads) spends on each test, set-up and teardown included:
+    per module and the costliest tests, so a cut can aim at what costs (djspec.bench)."""
+    began = time.process_time()
+    yield
+    spent = time.process_time() - began
+    cpu = item.config.stash.setdefault(TEST_CPU, {})
+    cpu[item.nodeid] = cpu.get(item.nodeid, 0) + spent
+
+
 def timing(config, records):
     """run_info["timing"]: start-up, database, collection, session fixtures (test database and
     servers), the tests per module (less those fixtures), and the CPU the pytest process and its
@@ -277,6 +345,13 @@ def timing(config, records):
         modules[record.file] = modules.get(record.file, 0) + record.duration
     out["tests"] = round(max(0.0, sum(modules.values()) - sum(fixtures.values())), 3)
     out["modules"] = {f: round(d, 3) for f, d in sorted(modules.items(), key=lambda kv: -kv[1])}
+    test_cpu = config.stash.get(TEST_CPU, {})
+    module_cpu = {}
+    for nodeid, spent in test_cpu.items():
+        path = nodeid.split("::")[0]
+        module_cpu[path] = module_cpu.get(path, 0) + spent
+    out["module cpu"] = {f: round(c, 3) for f, c in sorted(module_cpu.items(), key=lambda kv: -kv[1])}
+    out["costliest tests"] = {n: round(c, 3) for n, c in sorted(test_cpu.items(), key=lambda kv: -kv[1])[:15]}
     try:
         import resource
     except ImportError:  # not on Windows

@@ -76,11 +76,12 @@ def test_a_session_killed_during_initdb_leaves_no_directory():
             with open(path, "w") as fh:
                 fh.write("#!/bin/sh\nsleep 30\n")
             os.chmod(path, 0o755)
-        before = set(glob.glob("/tmp/djspec-pg-*"))
+        pattern = os.path.join(process.scratch_dir() or tempfile.gettempdir(), "djspec-pg-*")
+        before = set(glob.glob(pattern))
         owner = subprocess.Popen([sys.executable, "-c", OWNER.format(root=ROOT, bindir=fake_bindir)],
                                  stdout=subprocess.DEVNULL, start_new_session=True)
-        assert wait_for(lambda: set(glob.glob("/tmp/djspec-pg-*")) - before), "no cluster directory appeared"
-        (base,) = set(glob.glob("/tmp/djspec-pg-*")) - before
+        assert wait_for(lambda: set(glob.glob(pattern)) - before), "no cluster directory appeared"
+        (base,) = set(glob.glob(pattern)) - before
         time.sleep(0.5)  # initdb (the stand-in) is running now
         os.killpg(owner.pid, signal.SIGKILL)  # the session and its initdb, like a killed tox run
         owner.wait(10)

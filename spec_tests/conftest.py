@@ -7,8 +7,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import aiohttp  # noqa: F401  imported before any test: fixture_app's views import it at first use
 import httpx
 import pytest
+import requests  # noqa: F401  (the same)
 from asgiref.sync import sync_to_async
 from django.db import connections
 

@@ -166,6 +166,7 @@ def async_form(obj):
     return None
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("target", gated("confirms"))
 def test_async_api_exists_from_its_first_release(target, observe):
     """The API is there on every Django from the release that introduced it, and it is an async
@@ -177,6 +178,7 @@ def test_async_api_exists_from_its_first_release(target, observe):
     assert form is not None, f"{target} is {obj!r}, not an async form"
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("target", gated("refutes"))
 def test_async_api_is_missing_before_its_first_release(target):
     """The API does not exist on the releases before the one that introduced it."""
@@ -187,6 +189,7 @@ def test_async_api_is_missing_before_its_first_release(target):
 # ----------------------------------------------------------------------- what the articles use
 
 
+@pytest.mark.no_database
 @pytest.mark.django_db
 @pytest.mark.claims(refutes=["orm.await-queryset-all", "orm.await-queryset-non-blocking"],
                     confirms=["orm.orm-does-not-support-await"])
@@ -198,6 +201,7 @@ async def test_a_queryset_cannot_be_awaited(observe):
     observe(raised=f"TypeError: {excinfo.value}")
 
 
+@pytest.mark.no_database
 @pytest.mark.claims(refutes=["orm.alist"])
 def test_querysets_have_no_alist_method(observe):
     """There is no ``QuerySet.alist()``; build a list with ``[x async for x in qs]``. All versions."""
@@ -206,6 +210,7 @@ def test_querysets_have_no_alist_method(observe):
     observe(raised=f"AttributeError: {excinfo.value}")
 
 
+@pytest.mark.no_database
 @pytest.mark.claims(refutes=["transactions.atomic-async-context-manager"])
 async def test_transaction_atomic_is_not_an_async_context_manager(observe):
     """``async with transaction.atomic():`` fails before any SQL runs: ``Atomic`` has no

@@ -179,6 +179,7 @@ async def test_articles_http_fan_out_gathered_takes_the_slowest(latencies, figur
     assert_checks(observe, (sync_s, async_s), checks)
 
 
+@pytest.mark.no_database
 @pytest.mark.claims(confirms=["concurrency.gather-sleeps-time-is-slowest"])
 async def test_gathering_the_upload_steps_takes_the_longest_step(observe):
     """A2 7.3's three processing steps (0.5 s, 0.3 s and 0.4 s of awaiting, scaled x0.4)
@@ -418,6 +419,7 @@ async def test_one_slow_query_takes_as_long_awaited_as_called_from_sync_code(aut
     assert_claimed(observe, "async / sync time", async_s / sync_s, claimed=1, accept=band)
 
 
+@pytest.mark.no_database
 @pytest.mark.claims(confirms=["concurrency.sync-async-switch-overhead"])
 async def test_a_sync_to_async_crossing_costs_far_more_than_a_direct_call(observe):
     """Calling a do-nothing function through ``sync_to_async`` (a hop to the worker thread and
@@ -443,6 +445,7 @@ async def test_a_sync_to_async_crossing_costs_far_more_than_a_direct_call(observ
                    unit=" µs")
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(refutes=["concurrency.sync-waits-on-async-deadlock"])
 async def test_sync_code_that_waits_on_async_code_fails_fast_instead_of_deadlocking(observe):

@@ -26,6 +26,7 @@ K, T = 4, 0.3  # four requests that each wait 0.3 s: 1.2 s one at a time, about 
 SERIAL, PARALLEL = 0.9 * K * T, 0.6 * K * T
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.serves-others-while-awaiting", "concurrency.async-views-share-loop-thread"])
 async def test_concurrent_requests_to_an_async_view_interleave_on_the_loop_thread(asgi_http, observe):
@@ -42,6 +43,7 @@ async def test_concurrent_requests_to_an_async_view_interleave_on_the_loop_threa
     assert elapsed <= PARALLEL
 
 
+@pytest.mark.no_database
 @pytest.mark.django("<4.0")
 @pytest.mark.claims(confirms=["concurrency.sync-one-request-at-a-time", "concurrency.sync-concurrency-bounded-by-workers",
                               "concurrency.sync-view-holds-a-thread"])
@@ -54,6 +56,7 @@ async def test_concurrent_requests_to_a_sync_view_take_turns_on_one_thread_befor
     assert elapsed >= SERIAL and len(threads) == 1
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=4.0")
 @pytest.mark.claims(refutes=["concurrency.sync-one-request-at-a-time", "concurrency.sync-concurrency-bounded-by-workers"],
                     confirms=["concurrency.sync-view-holds-a-thread"])
@@ -96,6 +99,7 @@ async def test_one_process_holds_a_thousand_waiting_async_requests_open_at_once(
     assert len(threads) == 1
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.cpu-bound-blocks-loop", "concurrency.cpu-bound-no-async-speedup",
                               "concurrency.sample-6-2-bad-view"])
@@ -112,6 +116,7 @@ async def test_cpu_work_in_an_async_view_makes_every_other_request_wait(asgi_htt
     assert_claimed(observe, "two requests (x the sum of their work)", elapsed / (2 * T), claimed=1, accept=(0.9, None))
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.run-in-executor-frees-loop", "concurrency.sample-6-2-good-view"])
 async def test_cpu_work_handed_to_run_in_executor_leaves_the_loop_free(asgi_http, observe):
@@ -127,6 +132,7 @@ async def test_cpu_work_handed_to_run_in_executor_leaves_the_loop_free(asgi_http
                    accept=(5, None))
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["concurrency.sync-http-blocks-loop"])
 async def test_a_requests_call_in_an_async_view_stops_the_loop_until_the_response(asgi_http, slow_server, observe):

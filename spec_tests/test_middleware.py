@@ -55,6 +55,7 @@ def stack():
         override.disable()
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["middleware.django-supports-async-middleware", "middleware.get-response-is-awaitable",
                               "middleware.async-middleware-runs-before-and-after-view"])
@@ -74,6 +75,7 @@ async def test_an_async_middleware_runs_on_the_loop_around_the_view(middleware, 
     observe(order="before, view, after", thread="event loop")
 
 
+@pytest.mark.no_database
 @pytest.mark.django("<3.1")
 @pytest.mark.claims(refutes=["middleware.django-supports-async-middleware"])
 def test_there_is_no_async_middleware_support_in_3_0():
@@ -84,6 +86,7 @@ def test_there_is_no_async_middleware_support_in_3_0():
     assert not hasattr(decorators, "async_only_middleware")
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("relation", [
     pytest.param("confirms", id="3.0", marks=[
         pytest.mark.django("<3.1"), pytest.mark.claims(confirms=["middleware.much-middleware-is-sync-only"])]),
@@ -117,6 +120,7 @@ async def k_requests_behind(stack, middleware):
     return await abest_of(once, enough=lambda x: x < BLOCKED[0])
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("relation", [
     pytest.param("confirms", id="3.1-3.2", marks=[
         pytest.mark.django(">=3.1,<4.0"),
@@ -150,6 +154,7 @@ async def test_a_sync_only_middleware_in_front_of_an_async_view(relation, stack,
                        claimed="> 1 (async more efficient)", accept=(1.5, None), unit="x")
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["middleware.async-capable-middleware-unblocks"])
 async def test_an_async_middleware_in_front_of_an_async_view_keeps_requests_concurrent(stack, observe):
@@ -160,6 +165,7 @@ async def test_an_async_middleware_in_front_of_an_async_view_keeps_requests_conc
                    accept=BLOCKED, holds=False)
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(refutes=["middleware.sample-a1-simple-async-middleware"])
 def test_sample_class_with_async_call_taking_get_response_cannot_be_loaded(stack, observe):
@@ -170,6 +176,7 @@ def test_sample_class_with_async_call_taking_get_response_cannot_be_loaded(stack
     observe(raised=f"TypeError: {excinfo.value}")
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(refutes=["middleware.sample-a3-async-middleware-factory"])
 async def test_sample_async_def_factory_breaks_every_request(stack, observe):
@@ -190,6 +197,7 @@ def thread_switches(events):
     return sum(1 for a, b in zip(threads, threads[1:]) if a != b)
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(measures=["middleware.async-stack-more-efficient"])
 @pytest.mark.parametrize("sync_middleware", [0, 1, 2])
@@ -218,6 +226,7 @@ async def test_each_sync_only_middleware_in_an_async_stack_adds_two_thread_switc
     assert switches == 2 * sync_middleware
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["middleware.mixin-hooks-run-in-a-thread"])
 async def test_a_middleware_mixin_runs_its_sync_hooks_in_a_thread_around_an_async_view(stack):

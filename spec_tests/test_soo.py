@@ -193,6 +193,7 @@ def test_async_view_with_orm_work_in_sync_to_async_responds(get, url, three_post
     assert response.json() == {"count": 3}
 
 
+@pytest.mark.no_database
 @pytest.mark.django("<3.1")
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 @pytest.mark.parametrize("url", [

@@ -28,6 +28,7 @@ def async_views_work():
             return False
 
 
+@pytest.mark.no_database
 @pytest.mark.claims(confirms=["versions.asgi-from-3-0"])
 def test_every_release_ships_an_asgi_application_entry_point():
     """A2 1.2: ASGI arrived in 3.0. Every release of the matrix, 3.0 included, has
@@ -38,6 +39,7 @@ def test_every_release_ships_an_asgi_application_entry_point():
     assert isinstance(get_asgi_application(), ASGIHandler)
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["versions.async-views-from-3-1"])
 def test_async_function_views_answer_from_3_1():
@@ -45,6 +47,7 @@ def test_async_function_views_answer_from_3_1():
     assert async_views_work()
 
 
+@pytest.mark.no_database
 @pytest.mark.django("<3.1")
 @pytest.mark.claims(confirms=["versions.async-views-from-3-1"], refutes=["versions.async-views-from-3-0", "versions.table-row-3-0"])
 def test_django_3_0_has_no_async_views_not_even_experimental_ones():
@@ -54,6 +57,7 @@ def test_django_3_0_has_no_async_views_not_even_experimental_ones():
     assert not async_views_work()
 
 
+@pytest.mark.no_database
 @pytest.mark.django("==3.1")
 @pytest.mark.claims(confirms=["versions.table-row-3-1"])
 def test_django_3_1_has_async_views_and_no_async_orm():
@@ -61,6 +65,7 @@ def test_django_3_1_has_async_views_and_no_async_orm():
     assert async_views_work() and awaitable_orm_interface() == []
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.2,<4.1")
 @pytest.mark.claims(refutes=["versions.table-row-3-2-to-4-0"])
 def test_django_3_2_to_4_0_have_no_partial_async_orm(observe):
@@ -89,6 +94,7 @@ def test_awaitable_queries_exist_from_4_1_on_every_database(observe):
     assert {f"QuerySet.{name}" for name in ("aget", "acreate", "acount", "aexists", "aiterator", "__aiter__")} <= set(found)
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=4.1")
 @pytest.mark.claims(refutes=["versions.table-row-4-1-plus"])
 def test_the_async_orm_is_not_complete_on_any_release_from_4_1(observe):
@@ -103,6 +109,7 @@ def test_the_async_orm_is_not_complete_on_any_release_from_4_1(observe):
     assert "aatomic" in missing
 
 
+@pytest.mark.no_database
 @pytest.mark.claims(refutes=["versions.python-3-7-required"])
 @pytest.mark.django(">=3.1,<4.0")
 def test_django_3_1_and_3_2_declare_python_3_6_support(observe):

@@ -145,6 +145,7 @@ def upload_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=5.0")
 @pytest.mark.claims(confirms=["views.sample-a2-file-upload"])
 def test_sample_file_upload_answers_each_case_and_stores_the_file(either_client, upload_dir):
@@ -161,6 +162,7 @@ def test_sample_file_upload_answers_each_case_and_stores_the_file(either_client,
     assert (upload_dir / "a.txt").read_bytes() == b"abc" * 100
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1,<5.0")
 @pytest.mark.claims(refutes=["views.sample-a2-file-upload"])
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
@@ -177,6 +179,7 @@ def test_sample_file_upload_fails_for_every_request_before_5_0(either_client, up
 # ------------------------------------------------------------------- A3 and A4
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.sample-a3-httpx-async-view"])
 def test_sample_httpx_view_returns_the_fetched_json(get, slow_server):
@@ -197,6 +200,7 @@ def test_sample_user_count_view_counts_users_through_sync_to_async(get):
     assert get("/views/user-count/").json() == {"count": 2}
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.sample-a4-my-view"])
 def test_sample_my_view_awaits_a_task_and_answers_done(get):

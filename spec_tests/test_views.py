@@ -21,6 +21,7 @@ from spec_tests.unawaited import close_coroutines, close_coroutines_in_traceback
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.sample-a2-hello-async", "views.sample-a2-hello-urls", "views.routing-same-as-sync",
                               "views.async-def-function-is-view", "views.async-view-returns-plain-response"])
@@ -31,6 +32,7 @@ def test_an_async_function_routed_with_path_is_a_view(get):
     assert response.status_code == 200 and response.content == b"Hello Async World!"
 
 
+@pytest.mark.no_database
 @pytest.mark.django("<3.1")
 @pytest.mark.claims(refutes=["views.async-def-function-is-view"])
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
@@ -69,6 +71,7 @@ async def test_sample_async_view_waits_two_seconds_without_holding_up_another_re
     assert_claimed(observe, "response time", elapsed, claimed=2, accept=(2.0, None), unit=" s")
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.sample-a4-await-print-wrong", "views.await-on-sync-call-is-error"])
 def test_awaiting_print_in_an_async_view_is_a_type_error(get, capsys, observe):
@@ -80,6 +83,7 @@ def test_awaiting_print_in_an_async_view_is_a_type_error(get, capsys, observe):
     observe(raised=f"TypeError: {excinfo.value}", printed_first="Hello")
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.sample-a4-await-print-correct", "views.sync-call-without-await-fine"])
 def test_calling_print_without_await_in_an_async_view_is_fine(get, capsys):
@@ -131,6 +135,7 @@ def test_sample_class_based_view_post_fails_in_4_1_without_asave(ada, observe):
     observe(raised=str(excinfo.value))
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1,<4.1")
 @pytest.mark.claims(refutes=["views.sample-a2-async-user-view", "views.cbv-async-handlers", "views.sample-a2-cbv-urls"])
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
@@ -182,6 +187,7 @@ def test_detail_view_with_an_async_get_object_renders_without_the_object(get, ob
 # ------------------------------------------------------------------- what an async view is
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.execution-model-thread-vs-event-loop"])
 def test_a_sync_view_runs_off_the_loop_and_an_async_view_on_it(get_asgi, observe):
@@ -193,6 +199,7 @@ def test_a_sync_view_runs_off_the_loop_and_an_async_view_on_it(get_asgi, observe
     observe(sync_view_thread=sync["thread"], async_view_thread=async_["thread"])
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.view-takes-request-returns-response"])
 @pytest.mark.parametrize("kind", ["sync", "async"])
@@ -226,6 +233,7 @@ def test_two_coroutines_awaiting_sleeps_interleave_on_one_loop():
     assert events == ["a starts", "b starts", "a ends", "b ends"]
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.async-call-requires-await"])
 def test_an_async_function_called_without_await_runs_none_of_its_body(get):
@@ -256,6 +264,7 @@ def test_render_in_an_async_view_fails_when_the_template_runs_the_query(get, thr
     observe(raised=f"SynchronousOnlyOperation: {excinfo.value}"[:160])
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.async-to-sync-in-sync-view", "views.sample-a2-async-to-sync-view"])
 def test_async_to_sync_in_a_sync_view_returns_the_coroutines_result(get, slow_server):
@@ -287,6 +296,7 @@ def test_an_async_view_catches_the_not_found_error_of_an_awaited_lookup_like_a_s
 # ------------------------------------------------------------------- uploads and CSRF
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.request-files-in-async-view"])
 async def test_an_async_view_reads_an_upload_from_request_files(asgi_http):
@@ -297,6 +307,7 @@ async def test_an_async_view_reads_an_upload_from_request_files(asgi_http):
     assert response.json()["size"] == 1000
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(refutes=["views.request-files-in-async-view"])
 async def test_an_async_view_parses_the_upload_synchronously_on_the_loop_thread(asgi_http, observe):
@@ -316,6 +327,7 @@ def csrf_checked(settings):
     return {"enforce_csrf_checks": True}
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=5.0")
 @pytest.mark.claims(confirms=["views.csrf-exempt-on-async-view"])
 def test_csrf_exempt_keeps_an_async_view_async_from_5_0(csrf_checked, observe):
@@ -330,6 +342,7 @@ def test_csrf_exempt_keeps_an_async_view_async_from_5_0(csrf_checked, observe):
     assert client.post("/views/upload/").status_code == 400
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1,<5.0")
 @pytest.mark.claims(refutes=["views.csrf-exempt-on-async-view"])
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
@@ -373,6 +386,7 @@ def file_writes(tmp_path, monkeypatch):
     return writes
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1")
 @pytest.mark.claims(confirms=["views.aiofiles-write-in-async-view"])
 async def test_an_async_view_writes_the_upload_with_aiofiles_off_the_event_loop(asgi_http, file_writes, tmp_path, settings, observe):
@@ -407,6 +421,7 @@ def test_jsonresponse_serialises_values_but_not_model_instances(get, observe):
     observe(raised=f"TypeError: {excinfo.value}")
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=4.2")
 @pytest.mark.claims(confirms=["views.streaming-response-async-iterator"])
 async def test_a_streaming_response_streams_an_async_generator_under_asgi(transactional_db):
@@ -420,6 +435,7 @@ async def test_a_streaming_response_streams_an_async_generator_under_asgi(transa
     assert response.status_code == 200 and response.text == "chunk 0\nchunk 1\nchunk 2\n"
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=4.2")
 @pytest.mark.claims(confirms=["views.streaming-response-async-iterator"])
 def test_a_streaming_response_consumes_an_async_generator_with_a_warning_under_wsgi(transactional_db, observe):
@@ -433,6 +449,7 @@ def test_a_streaming_response_consumes_an_async_generator_with_a_warning_under_w
     observe(warning=str(warned[0].message)[:160])
 
 
+@pytest.mark.no_database
 @pytest.mark.django(">=3.1,<4.2")
 @pytest.mark.claims(refutes=["views.streaming-response-async-iterator"])
 def test_a_streaming_response_rejects_an_async_generator_before_4_2(get, observe):

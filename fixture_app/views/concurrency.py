@@ -2,14 +2,17 @@
 our names; "external APIs" are the test's local slow server, passed as ?base=...).
 
 Claims: claims/concurrency.toml. Delays come as ?s=<seconds> so the tests choose them.
+
+The views that call out with aiohttp or requests import it themselves, at their first call: the
+real servers (djspec/servers.py, nine processes per env) never serve them and would otherwise
+spend 0.13 s of CPU each importing the two. The spec's own process imports both up front
+(spec_tests/conftest.py), so no timed request pays for an import.
 """
 import asyncio
 import threading
 import time
 
-import aiohttp
 import httpx
-import requests
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -86,6 +89,7 @@ async def cpu_in_executor(request):
 
 # A2 4.2: a blocking HTTP call (requests) inside an async view
 async def requests_in_async_view(request):
+    import requests  # here, not at the top: see the module docstring
     data = requests.get(f"{request.GET['base']}/delay/{int(_seconds(request) * 1000)}").json()
     return JsonResponse(data)
 
@@ -124,6 +128,7 @@ async def _fetch_api(session, url):
 
 # concurrency.sample-2-4-fetch-external-data / -async-fetch: three aiohttp calls gathered
 async def fetch_external_data(request):
+    import aiohttp  # here, not at the top: see the module docstring
     base, ms = request.GET["base"], int(_seconds(request) * 1000)
     async with aiohttp.ClientSession() as session:
         results = await asyncio.gather(
@@ -136,6 +141,7 @@ async def fetch_external_data(request):
 
 # concurrency.sample-2-4-sync-fetch: the same three calls with requests, one after another
 def sync_fetch_external_data(request):
+    import requests  # here, not at the top: see the module docstring
     base, ms = request.GET["base"], int(_seconds(request) * 1000)
     result1 = requests.get(f"{base}/delay/{ms}?api1").json()
     result2 = requests.get(f"{base}/delay/{ms}?api2").json()
@@ -146,6 +152,7 @@ def sync_fetch_external_data(request):
 # concurrency.sample-7-2-aggregated-data-api: four services gathered with return_exceptions,
 # fallbacks for a failed user or order service (our order service fails: /fail/)
 async def aggregated_data(request):
+    import aiohttp  # here, not at the top: see the module docstring
     base, ms = request.GET["base"], int(_seconds(request) * 1000)
 
     async def service(session, path):
@@ -227,6 +234,7 @@ def preface_sync_dashboard(request, pk):
 
 # concurrency.sample-4-2-bad-async-view, as written: sync ORM, requests, CPU, all on the loop
 async def bad_async_view(request, pk):
+    import requests  # here, not at the top: see the module docstring
     author = Author.objects.get(id=pk)
     response = requests.get(f"{request.GET['base']}/delay/50")
     result = spin(0.05)
@@ -235,6 +243,7 @@ async def bad_async_view(request, pk):
 
 # concurrency.sample-4-2-good-async-view: aget, aiohttp, run_in_executor
 async def good_async_view(request, pk):
+    import aiohttp  # here, not at the top: see the module docstring
     author = await Author.objects.aget(id=pk)
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{request.GET['base']}/delay/{int(_seconds(request) * 1000)}") as response:
@@ -247,6 +256,7 @@ async def good_async_view(request, pk):
 # concurrency.sample-q3-fast-view: a query and an API call gathered (the article's 100 and
 # 200 ms, doubled)
 async def query_and_api_gathered(request, pk):
+    import aiohttp  # here, not at the top: see the module docstring
     async def api_call():
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{request.GET['base']}/delay/400") as response:
@@ -258,6 +268,7 @@ async def query_and_api_gathered(request, pk):
 
 # concurrency.sample-q3-slow-view: the same two, one after the other
 def query_then_api(request, pk):
+    import requests  # here, not at the top: see the module docstring
     author = Author.objects.annotate(nap=Sleep(0.2)).get(id=pk)
     data = requests.get(f"{request.GET['base']}/delay/400").json()
     return JsonResponse({"author": author.name, "data": data})

@@ -6,7 +6,6 @@ import tempfile
 import threading
 
 import aiofiles
-import aiohttp
 import httpx
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
@@ -141,6 +140,8 @@ async def render_lazy_queryset(request):
 
 # views.sample-a2-async-to-sync-view, as written (the URL comes from ?url=, a local server)
 async def async_fetch_data(url):
+    import aiohttp  # here, not at the top: see fixture_app/views/concurrency.py's docstring
+
     async with aiohttp.ClientSession() as session:
         async with session.get(url) as response:
             return await response.json()
