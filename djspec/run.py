@@ -14,7 +14,6 @@ bad input.
 import argparse
 import datetime
 import json
-import math
 import os
 import re
 import shutil
@@ -54,10 +53,11 @@ def elapsed(match):
     return int(match["minutes"] or 0) * 60 + float(match["live"])
 
 
-# Measured (python -m djspec.bench --matrix): alone, an env keeps one core busy about 60 % of its
-# wall time (the rest is injected latency and servers answering), so cores / 0.6 envs at a time
-# keep every core busy: 4 on two cores, 14 on eight.
-BUSY_SHARE = 0.6
+# Measured (python -m djspec.bench --matrix): alone, an env keeps one core busy about half of its
+# wall time (the rest is injected latency and servers answering), and envs are busy at different
+# moments. On two cores, 4 envs at a time took 290 s and 6 took 272 s: cores x 3 envs at a time,
+# so 6 on two cores and 24 on eight.
+ENVS_PER_CORE = 3
 
 
 def default_parallel():
@@ -65,7 +65,7 @@ def default_parallel():
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 2
-    return max(2, math.ceil(cores / BUSY_SHARE))
+    return max(2, cores * ENVS_PER_CORE)
 
 
 def longest_first(names, results_dir):
@@ -107,7 +107,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m djspec.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="print only failures and the final summary (CI)")
     parser.add_argument("--parallel", "-p", type=int, default=default_parallel(),
-                        help=f"envs at a time (default: CPU cores / {BUSY_SHARE}, at least 2; here {default_parallel()})")
+                        help=f"envs at a time (default: {ENVS_PER_CORE} per CPU core; here {default_parallel()})")
     parser.add_argument("-e", dest="envs", help="comma-separated envs instead of the whole `spec` label")
     args = parser.parse_args(argv)
     if args.parallel < 1:

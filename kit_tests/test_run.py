@@ -27,6 +27,6 @@ def test_the_longest_envs_of_the_previous_run_start_first(tmp_path):
 
 def test_the_default_parallelism_keeps_every_core_busy(monkeypatch):
     monkeypatch.setattr(run.os, "sched_getaffinity", lambda pid: set(range(2)))
-    assert run.default_parallel() == 4
+    assert run.default_parallel() == 6
     monkeypatch.setattr(run.os, "sched_getaffinity", lambda pid: set(range(8)))
-    assert run.default_parallel() == 14
+    assert run.default_parallel() == 24
