@@ -11,7 +11,8 @@ that re-creation was a fifth of the env's CPU (about 10 s of 54 s, 310 flushes).
 the signal and writes those same rows back in one transaction. A test starts from the same
 database as before: the same rows (a harness test in spec_tests/test_environment.py compares
 them with Django's own flush by natural key). Their primary keys stay those of the first flush,
-where Django's own would hand out new ones on PostgreSQL, and the sequences are moved past them. Nothing else changes: the flush itself, the tables, the connections, the tests. Only the
+where Django's own would hand out new ones on PostgreSQL, and the sequences are moved past them.
+Nothing else changes: the flush itself, the tables, the connections, the tests. Only the
 spec's test session uses it (``spec_tests/conftest.py``), and it patches the flush command
 class in memory, never an installed file.
 """

@@ -1,8 +1,9 @@
 """A throw-away PostgreSQL cluster for one test session.
 
-``initdb`` into a fresh temp dir (on /dev/shm where there is one), ``postgres`` listening on a unix socket in that dir only (no TCP
-port, so envs running in parallel cannot collide), durability switched off. ``initdb`` and
-``postgres`` refuse to run as root, so as root the cluster runs as an unprivileged OS user.
+``initdb`` into a fresh temp dir (on /dev/shm where there is one), ``postgres`` listening on a
+unix socket in that dir only (no TCP port, so envs running in parallel cannot collide),
+durability switched off. ``initdb`` and ``postgres`` refuse to run as root, so as root the
+cluster runs as an unprivileged OS user.
 
 Clean-up happens three ways: ``stop()`` at the end of the session (also after Ctrl-C, through
 pytest's clean-up), and a watchdog process that stops the server and deletes the directory if the

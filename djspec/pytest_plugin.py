@@ -74,6 +74,7 @@ def pytest_configure(config):
     config.stash[RECORDS] = {}
     config.stash[STARTED] = time.time()
     config.stash[TIMING] = {"start-up": _process_age(), "session fixtures": {}}
+    config.stash[TEST_CPU] = {}
     config.stash[DATABASE] = dbsetup.Provisioned({"choice": os.environ.get("DJSPEC_DB", "sqlite"), "vendor": None})
     out = config.getoption("djspec_out")
     if out:
@@ -329,9 +330,8 @@ def pytest_runtest_protocol(item, nextitem):
     per module and the costliest tests, so a cut can aim at what costs (djspec.bench)."""
     began = time.process_time()
     yield
-    spent = time.process_time() - began
-    cpu = item.config.stash.setdefault(TEST_CPU, {})
-    cpu[item.nodeid] = cpu.get(item.nodeid, 0) + spent
+    cpu = item.config.stash[TEST_CPU]
+    cpu[item.nodeid] = cpu.get(item.nodeid, 0) + time.process_time() - began
 
 
 def timing(config, records):
@@ -345,7 +345,7 @@ def timing(config, records):
         modules[record.file] = modules.get(record.file, 0) + record.duration
     out["tests"] = round(max(0.0, sum(modules.values()) - sum(fixtures.values())), 3)
     out["modules"] = {f: round(d, 3) for f, d in sorted(modules.items(), key=lambda kv: -kv[1])}
-    test_cpu = config.stash.get(TEST_CPU, {})
+    test_cpu = config.stash[TEST_CPU]
     module_cpu = {}
     for nodeid, spent in test_cpu.items():
         path = nodeid.split("::")[0]
